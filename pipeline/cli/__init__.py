@@ -1,0 +1,56 @@
+"""The `unionwatch` command: parses options, opens what a command needs, and turns errors into exit codes.
+
+Library errors (UnionWatchError) become one clean line on stderr and exit status 1; usage errors exit 2.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from pipeline import __version__
+from pipeline.cli.common import AppContext
+from pipeline.errors import UnionWatchError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False),
+    envvar="UNIONWATCH_CONFIG",
+    help="Config file (default: ./config/unionwatch.toml when present). Env: UNIONWATCH_CONFIG.",
+)
+@click.version_option(__version__, prog_name="unionwatch")
+@click.pass_context
+def cli(ctx: click.Context, config_file: str | None) -> None:
+    """UnionWatch: weekly monitoring of news on Belarus–Russia integration."""
+    ctx.obj = AppContext(config_file)
+
+
+def _register() -> None:
+    from pipeline.cli import config_cmd, crawl_cmd, db_cmd, feeds_cmd, items_cmd
+
+    for module in (config_cmd, crawl_cmd, db_cmd, feeds_cmd, items_cmd):
+        cli.add_command(module.command)
+
+
+_register()
+
+
+def main() -> None:
+    try:
+        cli.main(prog_name="unionwatch", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except UnionWatchError as exc:
+        click.echo(f"unionwatch: {exc}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("unionwatch: interrupted", err=True)
+        sys.exit(130)

@@ -1,0 +1,80 @@
+"""What several commands share: lazily loaded settings, the store, logging, and JSON output."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from pipeline.settings import Settings, load_settings
+from pipeline.store.db import open_store
+
+
+class AppContext:
+    def __init__(self, config_file: str | None) -> None:
+        self.config_file = config_file
+        self._settings: Settings | None = None
+        self._engine: Engine | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.config_file)
+            setup_logging(self._settings.log_level)
+        return self._settings
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = open_store(self.settings.db_url)
+        return self._engine
+
+
+class _LineFormatter(logging.Formatter):
+    """One line per record, key=value after the message: readable in a terminal, parseable in journald."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        stamp = datetime.fromtimestamp(record.created).astimezone().isoformat(timespec="seconds")
+        line = f"{stamp} {record.levelname.lower():7} {record.name}: {record.getMessage()}"
+        if record.exc_info:
+            line += " | " + self.formatException(record.exc_info).replace("\n", " | ")
+        return line
+
+
+def setup_logging(level: str) -> None:
+    root = logging.getLogger("unionwatch")
+    if not root.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(_LineFormatter())
+        root.addHandler(handler)
+        root.propagate = False
+    root.setLevel(level)
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def ago(value: datetime | None, now: datetime) -> str:
+    if value is None:
+        return "never"
+    seconds = (now - value).total_seconds()
+    future = seconds < 0
+    seconds = abs(seconds)
+    if seconds < 90:
+        text = f"{int(seconds)}s"
+    elif seconds < 5400:
+        text = f"{int(seconds // 60)}m"
+    elif seconds < 172800:
+        text = f"{int(seconds // 3600)}h"
+    else:
+        text = f"{int(seconds // 86400)}d"
+    return f"in {text}" if future else f"{text} ago"

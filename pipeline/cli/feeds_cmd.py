@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+from sqlmodel import Session
+
+from pipeline.cli.common import AppContext, ago, iso, print_json
+from pipeline.domain import FeedSource
+from pipeline.feedlist import load_sources, merge, parse_opml, to_opml, to_toml
+from pipeline.store import feeds as feed_store
+
+
+@click.group("feeds")
+def command() -> None:
+    """The configured feeds and their health."""
+
+
+@command.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one object per feed.")
+@click.pass_obj
+def list_feeds(app: AppContext, as_json: bool) -> None:
+    """Each feed with its health: last success, last error, consecutive failures, next check."""
+    now = datetime.now(UTC)
+    with Session(app.engine) as session:
+        feed_store.sync_sources(session, load_sources(app.settings.feeds), now)
+        feeds = feed_store.all_feeds(session)
+    if as_json:
+        print_json(
+            [
+                {
+                    "id": f.id,
+                    "name": f.name,
+                    "url": f.url,
+                    "config_url": f.config_url,
+                    "lang": f.lang,
+                    "tags": [t for t in f.tags.split(",") if t],
+                    "enabled": f.enabled,
+                    "state": _state(f.enabled, f.consecutive_failures, f.last_success_at),
+                    "last_success_at": iso(f.last_success_at),
+                    "last_attempt_at": iso(f.last_attempt_at),
+                    "last_error": f.last_error,
+                    "last_error_at": iso(f.last_error_at),
+                    "failing_since": iso(f.failing_since),
+                    "consecutive_failures": f.consecutive_failures,
+                    "next_check_at": iso(f.next_check_at),
+                    "last_warning": f.last_warning,
+                }
+                for f in feeds
+            ]
+        )
+        return
+    click.echo(f"{'id':>3}  {'state':8} {'last success':13} {'fails':>5}  {'next check':11} name")
+    for f in feeds:
+        state = _state(f.enabled, f.consecutive_failures, f.last_success_at)
+        next_at = "due" if f.next_check_at is None or f.next_check_at <= now else ago(f.next_check_at, now)
+        click.echo(
+            f"{f.id:>3}  {state:8} {ago(f.last_success_at, now):13} {f.consecutive_failures:>5}  {next_at:11} {f.name}"
+        )
+        if f.last_error and f.consecutive_failures:
+            click.echo(f"{'':5}last error {ago(f.last_error_at, now)}: {f.last_error}")
+    failing = sum(1 for f in feeds if f.enabled and f.consecutive_failures)
+    click.echo(f"{len(feeds)} feeds, {failing} failing")
+
+
+def _state(enabled: bool, failures: int, last_success: datetime | None) -> str:
+    if not enabled:
+        return "disabled"
+    if failures:
+        return "failing"
+    return "ok" if last_success else "new"
+
+
+@command.command("import")
+@click.argument("opml_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_obj
+def import_opml(app: AppContext, opml_file: Path) -> None:
+    """Add the feeds of an OPML file to the feeds file (feeds already listed by URL are skipped)."""
+    incoming = parse_opml(opml_file.read_bytes(), origin=str(opml_file))
+    target = app.settings.feeds
+    existing = load_sources(target) if target.exists() else []
+    merged, added = merge(existing, incoming)
+    if added:
+        _write_sources(target, existing, added, merged)
+    click.echo(f"feeds: imported {len(added)} of {len(incoming)} feeds into {target}")
+
+
+def _write_sources(target: Path, existing: list[FeedSource], added: list[FeedSource], merged: list[FeedSource]) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.suffix.lower() in (".opml", ".xml"):
+        text = to_opml(merged)
+    else:  # append, so that the user's comments and layout stay
+        current = target.read_text(encoding="utf-8") if target.exists() else ""
+        text = current.rstrip("\n") + ("\n\n" if current.strip() else "") + to_toml(added)
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(target)
+
+
+@command.command("export")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
+@click.pass_obj
+def export_opml(app: AppContext, output: Path | None) -> None:
+    """Print the feeds as OPML 2.0, for any feed reader."""
+    text = to_opml(load_sources(app.settings.feeds))
+    if output:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"feeds: wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)

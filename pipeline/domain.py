@@ -1,0 +1,72 @@
+"""Plain values that travel between the stages; no I/O, no ORM, picklable for worker processes."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class FeedSource:
+    """A feed as the user configured it (feeds.toml or OPML)."""
+
+    name: str
+    url: str
+    lang: str = ""
+    tags: tuple[str, ...] = ()
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One item of a parsed feed, normalised across RSS, Atom and JSON Feed."""
+
+    title: str
+    link: str | None = None
+    canonical_url: str | None = None
+    guid: str | None = None
+    summary: str = ""
+    content: str = ""  # full text carried by the feed itself (content:encoded, yandex:full-text, ...)
+    author: str = ""
+    published: datetime | None = None  # aware, UTC
+    updated: datetime | None = None
+    tags: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """The identity of the item: its canonical URL, else its GUID, else a hash of what it says."""
+        if self.canonical_url:
+            return self.canonical_url
+        if self.guid:
+            return "guid:" + self.guid
+        digest = hashlib.sha256(f"{self.title}\n{self.summary}".encode()).hexdigest()[:32]
+        return "hash:" + digest
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    format: str  # feedparser's version string ("rss20", "atom10", ...) or "json1"
+    title: str = ""
+    link: str = ""
+    entries: tuple[Entry, ...] = ()
+    warning: str | None = None  # what was wrong with a malformed feed that still yielded items
+
+
+@dataclass(frozen=True)
+class FetchedBody:
+    """What the fetch layer hands on: the bytes and the facts about them."""
+
+    url: str  # after redirects
+    status: int
+    body: bytes = b""
+    content_type: str = ""
+    etag: str | None = None
+    last_modified: str | None = None
+    permanent_url: str | None = None  # set when every redirect on the way was 301/308
+    attempts: int = 1
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304

@@ -1,0 +1,54 @@
+"""The project's own errors, so that callers never need to know which library failed underneath.
+
+    UnionWatchError
+    ├── ConfigError          a settings or feeds file that cannot be used (names the file and key)
+    ├── FetchError           one URL could not be fetched (names the URL; `permanent` says whether to retry)
+    │   ├── TooLargeError    the body (or its decompressed form) passed the size cap
+    │   └── RefusedURLError  the URL's scheme or address is not allowed
+    ├── ParseError           a body is not a feed we can read (names the feed)
+    ├── StoreError           the database refused an operation
+    └── LockedError          another run holds the lock
+
+Every message starts with the stage that raised it ("fetch: ...", "parse: ...") so a log line says where
+things went wrong; third-party exceptions are translated at the boundary with `raise ... from exc`.
+"""
+
+from __future__ import annotations
+
+
+class UnionWatchError(Exception):
+    """Base of every error UnionWatch raises on purpose."""
+
+
+class ConfigError(UnionWatchError):
+    pass
+
+
+class FetchError(UnionWatchError):
+    def __init__(self, message: str, *, url: str = "", status: int | None = None, permanent: bool = False):
+        super().__init__(message)
+        self.url = url
+        self.status = status
+        self.permanent = permanent
+
+
+class TooLargeError(FetchError):
+    def __init__(self, message: str, *, url: str = ""):
+        super().__init__(message, url=url, permanent=True)
+
+
+class RefusedURLError(FetchError):
+    def __init__(self, message: str, *, url: str = ""):
+        super().__init__(message, url=url, permanent=True)
+
+
+class ParseError(UnionWatchError):
+    pass
+
+
+class StoreError(UnionWatchError):
+    pass
+
+
+class LockedError(UnionWatchError):
+    pass

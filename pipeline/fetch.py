@@ -1,0 +1,243 @@
+"""The HTTP shell: every byte UnionWatch downloads comes through `Fetcher.get`.
+
+Why this is not a plain `httpx.get`: third-party servers are slow, flaky, hostile or enormous. So every request
+runs under a global and a per-host concurrency limit, a connect/read timeout and a whole-request deadline; the
+body is read as a stream and refused past a size cap counted after decompression (a gzip bomb stops at the
+cap); connection errors, 5xx and 429 are retried with exponential backoff and jitter (Retry-After honoured);
+redirects are followed by hand so that permanent moves can be remembered and loops stopped; and links taken
+from third-party feeds can be refused when they point at this machine or the private network.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import random
+import socket
+from collections import defaultdict
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from types import TracebackType
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from pipeline.domain import FetchedBody
+from pipeline.errors import FetchError, RefusedURLError, TooLargeError
+from pipeline.settings import FetchSettings
+
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+PERMANENT = frozenset({301, 308})
+RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+ALLOWED_SCHEMES = frozenset({"http", "https"})
+
+
+@dataclass
+class FetchStats:
+    """Counters a benchmark or a summary line can read; they cost nothing to keep."""
+
+    requests: int = 0
+    in_flight: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    max_in_flight_per_host: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    max_in_flight: int = 0
+
+    @property
+    def most_concurrent_one_host(self) -> int:
+        return max(self.max_in_flight_per_host.values(), default=0)
+
+
+class Fetcher:
+    """An async HTTP client with UnionWatch's limits; use as `async with Fetcher(...) as f`."""
+
+    def __init__(
+        self,
+        limits: FetchSettings,
+        user_agent: str,
+        *,
+        allow_private: bool = False,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.limits = limits
+        self.allow_private = allow_private
+        self.stats = FetchStats()
+        self._global = asyncio.Semaphore(limits.concurrency)
+        self._hosts: dict[str, asyncio.Semaphore] = {}
+        self._total_in_flight = 0
+        self._client = httpx.AsyncClient(
+            headers={"User-Agent": user_agent, "Accept-Encoding": "gzip, deflate"},
+            timeout=httpx.Timeout(limits.read_timeout, connect=limits.connect_timeout),
+            limits=httpx.Limits(max_connections=limits.concurrency, max_keepalive_connections=limits.concurrency),
+            follow_redirects=False,
+            transport=transport,
+            trust_env=False,
+        )
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self._client.aclose()
+
+    async def get(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        check_address: bool = False,
+        accept: str = "*/*",
+    ) -> FetchedBody:
+        """Fetch one URL with retries; raises FetchError (never an httpx error) when it cannot."""
+        headers = {"Accept": accept}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                result = await self._follow(url, headers, check_address)
+            except FetchError as exc:
+                delay = self._retry_delay(exc, attempt)
+                if delay is None:
+                    raise
+                await asyncio.sleep(delay)
+                continue
+            return FetchedBody(**{**result.__dict__, "attempts": attempt})
+
+    def _retry_delay(self, exc: FetchError, attempt: int) -> float | None:
+        if exc.permanent or attempt > self.limits.retries:
+            return None
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            return retry_after if retry_after <= self.limits.max_retry_after else None
+        base = self.limits.backoff * (2 ** (attempt - 1))
+        return base * (0.5 + random.random())  # full jitter around the exponential step
+
+    async def _follow(self, url: str, headers: dict[str, str], check_address: bool) -> FetchedBody:
+        seen: set[str] = set()
+        permanent_url: str | None = None
+        all_permanent = True
+        current = url
+        for _hop in range(self.limits.max_redirects + 1):
+            if current in seen:
+                raise FetchError(f"fetch: redirect loop at {current}", url=url, permanent=True)
+            seen.add(current)
+            if check_address:
+                await self.check_url(current)
+            status, resp_headers, body = await self._request(current, headers)
+            if status in REDIRECTS and "location" in resp_headers:
+                target = urljoin(current, resp_headers["location"])
+                all_permanent = all_permanent and status in PERMANENT
+                if all_permanent:
+                    permanent_url = target
+                current = target
+                continue
+            if status in RETRYABLE_STATUS:
+                error = FetchError(f"fetch: {current}: HTTP {status}", url=url, status=status)
+                error.retry_after = _retry_after(resp_headers.get("retry-after"))  # type: ignore[attr-defined]
+                raise error
+            if status >= 400:
+                raise FetchError(f"fetch: {current}: HTTP {status}", url=url, status=status, permanent=True)
+            return FetchedBody(
+                url=current,
+                status=status,
+                body=body,
+                content_type=resp_headers.get("content-type", ""),
+                etag=resp_headers.get("etag"),
+                last_modified=resp_headers.get("last-modified"),
+                permanent_url=permanent_url,
+                headers=resp_headers,
+            )
+        raise FetchError(f"fetch: {url}: more than {self.limits.max_redirects} redirects", url=url, permanent=True)
+
+    async def _request(self, url: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        host = urlsplit(url).hostname or ""
+        host_limit = self._hosts.setdefault(host, asyncio.Semaphore(self.limits.per_host))
+        async with self._global, host_limit:
+            self._enter(host)
+            try:
+                async with asyncio.timeout(self.limits.deadline):
+                    return await self._stream(url, headers)
+            except TimeoutError as exc:
+                raise FetchError(f"fetch: {url}: no complete answer within {self.limits.deadline:g}s", url=url) from exc
+            except httpx.TimeoutException as exc:
+                raise FetchError(f"fetch: {url}: timed out ({type(exc).__name__})", url=url) from exc
+            except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+                raise FetchError(f"fetch: {url}: {exc}", url=url, permanent=True) from exc
+            except httpx.DecodingError as exc:
+                raise FetchError(f"fetch: {url}: body does not decode ({exc})", url=url, permanent=True) from exc
+            except httpx.TransportError as exc:
+                raise FetchError(f"fetch: {url}: {type(exc).__name__}: {exc or 'connection failed'}", url=url) from exc
+            finally:
+                self.stats.in_flight[host] -= 1
+                self._total_in_flight -= 1
+
+    def _enter(self, host: str) -> None:
+        self.stats.requests += 1
+        self.stats.in_flight[host] += 1
+        self._total_in_flight += 1
+        peak = self.stats.max_in_flight_per_host
+        peak[host] = max(peak[host], self.stats.in_flight[host])
+        self.stats.max_in_flight = max(self.stats.max_in_flight, self._total_in_flight)
+
+    async def _stream(self, url: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        cap = self.limits.max_bytes
+        async with self._client.stream("GET", url, headers=headers) as response:
+            resp_headers = {k.lower(): v for k, v in response.headers.items()}
+            if response.status_code in REDIRECTS or response.status_code == 304 or response.status_code >= 400:
+                return response.status_code, resp_headers, b""
+            declared = resp_headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > cap and not resp_headers.get("content-encoding"):
+                raise TooLargeError(
+                    f"fetch: {url}: body of {int(declared):,} bytes is over the {cap:,}-byte cap", url=url
+                )
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > cap:
+                    raise TooLargeError(
+                        f"fetch: {url}: body passed the {cap:,}-byte cap (after decompression)", url=url
+                    )
+                chunks.append(chunk)
+            return response.status_code, resp_headers, b"".join(chunks)
+
+    async def check_url(self, url: str) -> None:
+        """Refuse schemes other than http(s) and, unless allowed, hosts that resolve to non-public addresses."""
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in ALLOWED_SCHEMES:
+            raise RefusedURLError(
+                f"fetch: refused {url}: scheme {parts.scheme or '(none)'!r} is not http or https", url=url
+            )
+        if self.allow_private:
+            return
+        host = parts.hostname or ""
+        if not host:
+            raise RefusedURLError(f"fetch: refused {url}: no host", url=url)
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(host, parts.port or 443, type=socket.SOCK_STREAM)
+        except OSError as exc:
+            raise FetchError(f"fetch: {url}: cannot resolve {host} ({exc})", url=url) from exc
+        for info in infos:
+            address = ipaddress.ip_address(info[4][0].split("%")[0])
+            if not address.is_global or address.is_multicast:
+                raise RefusedURLError(f"fetch: refused {url}: {host} resolves to non-public address {address}", url=url)
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    from datetime import UTC, datetime
+
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())

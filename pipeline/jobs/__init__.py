@@ -1,0 +1,1 @@
+"""Orchestration: hands values between the pure core and the I/O shell; the only layer that knows both."""

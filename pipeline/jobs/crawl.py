@@ -1,0 +1,317 @@
+"""`unionwatch crawl`: every due feed is fetched, parsed and stored; one feed's failure is only its own.
+
+Fetching runs concurrently on the event loop; parsing runs in worker processes; each feed's items and its new
+state (validators, health) are committed in one transaction, so a crawl killed at any point loses at most the
+feeds still in flight and a rerun stores nothing twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import httpx
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from pipeline.backoff import next_check
+from pipeline.domain import FetchedBody, ParsedFeed
+from pipeline.errors import FetchError, ParseError, UnionWatchError
+from pipeline.feedlist import load_sources
+from pipeline.fetch import Fetcher
+from pipeline.jobs.workers import make_pool
+from pipeline.parse import parse_feed
+from pipeline.settings import Settings
+from pipeline.store import feeds as feed_store
+from pipeline.store import items as item_store
+from pipeline.store.models import CrawlRun, Feed, FetchAttempt
+
+log = logging.getLogger("unionwatch.crawl")
+
+FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.5"
+
+
+@dataclass
+class FeedOutcome:
+    name: str
+    outcome: str  # ok, not_modified, error
+    items_new: int = 0
+    items_seen: int = 0
+    error: str | None = None
+    new_item_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class CrawlSummary:
+    fetched: int = 0
+    not_modified: int = 0
+    failed: int = 0
+    items_new: int = 0
+    items_seen: int = 0
+    seconds: float = 0.0
+    requests: int = 0
+    max_per_host: int = 0
+    outcomes: list[FeedOutcome] = field(default_factory=list)
+
+    @property
+    def new_item_ids(self) -> list[int]:
+        return [i for o in self.outcomes for i in o.new_item_ids]
+
+    def line(self) -> str:
+        return (
+            f"crawl: {self.fetched} feeds fetched, {self.not_modified} not modified, {self.failed} failed; "
+            f"{self.items_new} items new, {self.items_seen} seen again; {self.seconds:.1f}s"
+        )
+
+    def add(self, outcome: FeedOutcome) -> None:
+        self.outcomes.append(outcome)
+        if outcome.outcome == "ok":
+            self.fetched += 1
+        elif outcome.outcome == "not_modified":
+            self.not_modified += 1
+        else:
+            self.failed += 1
+        self.items_new += outcome.items_new
+        self.items_seen += outcome.items_seen
+
+
+Progress = Callable[[FeedOutcome], None]
+
+
+def crawl(
+    settings: Settings,
+    engine: Engine,
+    *,
+    now: datetime | None = None,
+    force: bool = False,
+    progress: Progress | None = None,
+    on_start: Callable[[int], None] | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    workers: int | None = None,
+) -> CrawlSummary:
+    """Run one crawl to completion. `now` fixes the clock for stored times (tests, replays)."""
+    return asyncio.run(
+        crawl_async(
+            settings,
+            engine,
+            now=now,
+            force=force,
+            progress=progress,
+            on_start=on_start,
+            transport=transport,
+            workers=workers,
+        )
+    )
+
+
+async def crawl_async(
+    settings: Settings,
+    engine: Engine,
+    *,
+    now: datetime | None = None,
+    force: bool = False,
+    progress: Progress | None = None,
+    on_start: Callable[[int], None] | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    workers: int | None = None,
+) -> CrawlSummary:
+    started = time.perf_counter()
+    clock = _Clock(now)
+    sources = load_sources(settings.feeds)
+    with Session(engine) as session:
+        feed_store.sync_sources(session, sources, clock())
+        due = [
+            (f.id, f.name, f.url, f.etag, f.last_modified, f.consecutive_failures)
+            for f in feed_store.due_feeds(session, clock(), force=force)
+        ]
+        run = CrawlRun(started_at=clock())
+        session.add(run)
+        session.commit()
+        run_id = run.id
+    if on_start:
+        on_start(len(due))
+    summary = CrawlSummary()
+    pool = make_pool(workers) if due else None
+    try:
+        async with Fetcher(settings.fetch, settings.user_agent, allow_private=True, transport=transport) as fetcher:
+            tasks = [
+                asyncio.create_task(_crawl_feed(fetcher, pool, engine, settings, clock, run_id, *feed))  # type: ignore[arg-type]
+                for feed in due
+            ]
+            for task in asyncio.as_completed(tasks):
+                outcome = await task
+                summary.add(outcome)
+                if progress:
+                    progress(outcome)
+            summary.requests = fetcher.stats.requests
+            summary.max_per_host = fetcher.stats.most_concurrent_one_host
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+    summary.seconds = time.perf_counter() - started
+    with Session(engine) as session:
+        run_row = session.get(CrawlRun, run_id)
+        if run_row is not None:
+            run_row.finished_at = clock()
+            run_row.status = "completed"
+            run_row.feeds_fetched = summary.fetched
+            run_row.feeds_not_modified = summary.not_modified
+            run_row.feeds_failed = summary.failed
+            run_row.items_new = summary.items_new
+            run_row.items_seen = summary.items_seen
+            session.add(run_row)
+            session.commit()
+    return summary
+
+
+class _Clock:
+    """The crawl's notion of now: fixed when a test or replay gives one, else the real UTC time."""
+
+    def __init__(self, fixed: datetime | None) -> None:
+        self.fixed = fixed
+
+    def __call__(self) -> datetime:
+        return self.fixed if self.fixed is not None else datetime.now(UTC)
+
+
+async def _crawl_feed(
+    fetcher: Fetcher,
+    pool: Executor,
+    engine: Engine,
+    settings: Settings,
+    clock: _Clock,
+    run_id: int,
+    feed_id: int,
+    name: str,
+    url: str,
+    etag: str | None,
+    last_modified: str | None,
+    failures: int,
+) -> FeedOutcome:
+    started_at = clock()
+    t0 = time.perf_counter()
+    body: FetchedBody | None = None
+    try:
+        body = await fetcher.get(url, etag=etag, last_modified=last_modified, accept=FEED_ACCEPT)
+        parsed: ParsedFeed | None = None
+        if not body.not_modified:
+            loop = asyncio.get_running_loop()
+            parsed = await loop.run_in_executor(pool, _parse_job, body.body, name, body.content_type, body.url)
+    except (FetchError, ParseError) as exc:
+        return _record_failure(engine, settings, clock(), run_id, feed_id, name, failures, exc, body, started_at, t0)
+    except Exception as exc:  # a bug in one feed's path must not end the crawl; it is logged and counted
+        log.exception("crawl: feed %s: unexpected error", name)
+        wrapped = UnionWatchError(f"crawl: feed {name}: internal error {type(exc).__name__}: {exc}")
+        return _record_failure(
+            engine, settings, clock(), run_id, feed_id, name, failures, wrapped, body, started_at, t0
+        )
+    return _record_success(engine, clock(), run_id, feed_id, name, body, parsed, started_at, t0)
+
+
+def _parse_job(body: bytes, name: str, content_type: str, base_url: str) -> ParsedFeed:
+    return parse_feed(body, name=name, content_type=content_type, base_url=base_url)
+
+
+def _record_success(
+    engine: Engine,
+    now: datetime,
+    run_id: int,
+    feed_id: int,
+    name: str,
+    body: FetchedBody,
+    parsed: ParsedFeed | None,
+    started_at: datetime,
+    t0: float,
+) -> FeedOutcome:
+    with Session(engine) as session:
+        feed = session.get(Feed, feed_id)
+        assert feed is not None
+        stored = item_store.StoredEntries([], 0)
+        if parsed is not None:
+            stored = item_store.store_entries(session, feed_id, parsed.entries, now)
+            feed.title = parsed.title[:500] or feed.title
+            feed.last_warning = parsed.warning
+            if parsed.warning:
+                log.warning("parse: feed %s: malformed, kept %d items (%s)", name, len(parsed.entries), parsed.warning)
+        if body.permanent_url and body.permanent_url != feed.url:
+            log.info("fetch: feed %s moved permanently to %s", name, body.permanent_url)
+            feed.url = body.permanent_url
+        feed.etag = body.etag or (feed.etag if body.not_modified else None)
+        feed.last_modified = body.last_modified or (feed.last_modified if body.not_modified else None)
+        feed.last_attempt_at = feed.last_success_at = now
+        feed.consecutive_failures = 0
+        feed.failing_since = None
+        feed.next_check_at = now
+        outcome = "not_modified" if body.not_modified else "ok"
+        session.add(feed)
+        session.add(
+            FetchAttempt(
+                feed_id=feed_id,
+                crawl_id=run_id,
+                started_at=started_at,
+                duration_ms=int((time.perf_counter() - t0) * 1000),
+                outcome=outcome,
+                http_status=body.status,
+                warning=parsed.warning if parsed else None,
+                bytes=len(body.body),
+                items_new=len(stored.new_ids),
+                items_seen=stored.seen,
+            )
+        )
+        session.commit()
+    return FeedOutcome(name, outcome, len(stored.new_ids), stored.seen, new_item_ids=stored.new_ids)
+
+
+def _record_failure(
+    engine: Engine,
+    settings: Settings,
+    now: datetime,
+    run_id: int,
+    feed_id: int,
+    name: str,
+    failures: int,
+    exc: UnionWatchError,
+    body: FetchedBody | None,
+    started_at: datetime,
+    t0: float,
+) -> FeedOutcome:
+    message = str(exc)
+    if not message.startswith(("fetch:", "parse:", "crawl:")):
+        message = f"crawl: {message}"
+    message = f"feed {name}: {message}" if f"feed {name}" not in message else message
+    log.warning("%s", message)
+    status = getattr(exc, "status", None) or (body.status if body else None)
+    with Session(engine) as session:
+        feed = session.get(Feed, feed_id)
+        assert feed is not None
+        feed.consecutive_failures = failures + 1
+        feed.failing_since = feed.failing_since or now
+        feed.last_attempt_at = feed.last_error_at = now
+        feed.last_error = message
+        feed.next_check_at = next_check(
+            now,
+            feed.consecutive_failures,
+            base=settings.fetch.failure_backoff,
+            ceiling=settings.fetch.failure_backoff_max,
+            retry_after=getattr(exc, "retry_after", None),
+        )
+        session.add(feed)
+        session.add(
+            FetchAttempt(
+                feed_id=feed_id,
+                crawl_id=run_id,
+                started_at=started_at,
+                duration_ms=int((time.perf_counter() - t0) * 1000),
+                outcome="error",
+                http_status=status,
+                error=message,
+                bytes=len(body.body) if body else 0,
+            )
+        )
+        session.commit()
+    return FeedOutcome(name, "error", error=message)

@@ -1,0 +1,211 @@
+"""One typed settings object, validated once at start.
+
+Sources, strongest first: UNIONWATCH_* environment variables, then the TOML config file, then the defaults
+below. Relative paths in the config file resolve against the file's own folder (so a config can be moved
+with its feeds file); relative paths from the environment resolve against the working directory.
+Secrets are accepted only from the environment, never from a file that might be committed.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
+
+from pipeline.errors import ConfigError
+
+ENV_PREFIX = "UNIONWATCH_"
+DEFAULT_CONFIG = Path("config/unionwatch.toml")
+SECRET_KEYS = frozenset({"smtp_password"})
+PATH_KEYS = ("feeds", "data_dir", "digests_dir", "templates_dir", "smtp_password_file")
+
+
+class FetchSettings(BaseModel):
+    """Politeness and robustness limits of the HTTP layer."""
+
+    concurrency: int = Field(32, ge=1, le=512, description="requests in flight at once, all hosts together")
+    per_host: int = Field(4, ge=1, le=64, description="requests in flight at once to one host")
+    connect_timeout: float = Field(10.0, gt=0, description="seconds to open a connection")
+    read_timeout: float = Field(30.0, gt=0, description="seconds between two chunks of a body")
+    deadline: float = Field(90.0, gt=0, description="seconds for one whole request, body included")
+    max_bytes: int = Field(10_000_000, ge=1024, description="largest body accepted, after decompression")
+    retries: int = Field(3, ge=0, le=10, description="retries on connection errors, 5xx and 429")
+    backoff: float = Field(1.0, ge=0, description="first retry delay in seconds; doubles, with jitter")
+    max_retry_after: float = Field(120.0, ge=0, description="longest Retry-After honoured within one run")
+    max_redirects: int = Field(5, ge=0, le=20)
+    failure_backoff: float = Field(900.0, ge=0, description="seconds before a failed feed is tried again")
+    failure_backoff_max: float = Field(86400.0, ge=0, description="longest wait for a failing feed")
+
+
+class Settings(BaseSettings):
+    """Everything UnionWatch can be told; `unionwatch config show` prints the effective values."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", validate_default=True
+    )
+
+    config_file: Path | None = Field(None, description="the file these settings came from, if any")
+    feeds: Path = Field(Path("config/feeds.toml"), description="feeds file, .toml or .opml")
+    data_dir: Path = Field(Path("data"), description="database, lock and state files")
+    digests_dir: Path = Field(Path("digests"), description="the digest archive")
+    templates_dir: Path | None = Field(None, description="a folder whose templates override the built-in ones")
+    database_url: str = Field("", description="SQLAlchemy URL; empty means SQLite in data_dir")
+    contact: str = Field("unionwatch@localhost", description="contact address sent in the User-Agent")
+    timezone: str = Field("Europe/Minsk", description="time zone of the weekly windows")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    allow_private_urls: bool = Field(False, description="allow article links to private/loopback addresses")
+    fetch: FetchSettings = Field(default_factory=FetchSettings)  # type: ignore[arg-type]
+
+    smtp_host: str = ""
+    smtp_port: int = Field(587, ge=1, le=65535)
+    smtp_security: Literal["none", "starttls", "tls"] = "starttls"
+    smtp_user: str = ""
+    smtp_password: SecretStr | None = Field(None, description="only from UNIONWATCH_SMTP_PASSWORD")
+    smtp_password_file: Path | None = None
+    mail_from: str = "unionwatch@localhost"
+    mail_to: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    @field_validator("mail_to", mode="before")
+    @classmethod
+    def _split_recipients(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'unionwatch.db').resolve()}"
+
+    @property
+    def user_agent(self) -> str:
+        from pipeline import __version__
+
+        return f"UnionWatch/{__version__} (+{self.contact})"
+
+    def masked(self) -> dict[str, Any]:
+        """The effective settings as plain data, secrets and URL passwords replaced by ***."""
+        data = self.model_dump(mode="json")
+        for key in SECRET_KEYS:
+            if data.get(key):
+                data[key] = "***"
+        data["database_url"] = _mask_url_password(self.db_url)
+        return data
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, env_settings, _TomlSource(settings_cls)
+
+
+_current_file: ContextVar[tuple[Path, dict[str, Any]] | None] = ContextVar("_current_file", default=None)
+
+
+class _TomlSource(PydanticBaseSettingsSource):
+    """Feeds the already-parsed TOML table to pydantic, with relative paths made absolute."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        raise NotImplementedError  # __call__ is overridden; pydantic-settings never calls this then
+
+    def __call__(self) -> dict[str, Any]:
+        current = _current_file.get()
+        if current is None:
+            return {}
+        path, data = current
+        data = dict(data)
+        for key in PATH_KEYS:
+            value = data.get(key)
+            if isinstance(value, str) and value and not Path(value).expanduser().is_absolute():
+                data[key] = str((path.parent / value).resolve())
+        if isinstance(data.get("database_url"), str) and data["database_url"].startswith("sqlite:///"):
+            tail = data["database_url"][len("sqlite:///") :]
+            if tail and not tail.startswith("/") and tail != ":memory:":
+                data["database_url"] = "sqlite:///" + str((path.parent / tail).resolve())
+        data["config_file"] = str(path.resolve())
+        return data
+
+
+def config_path(explicit: str | Path | None, environ: dict[str, str] | None = None) -> Path | None:
+    """Which config file applies: --config, else UNIONWATCH_CONFIG, else ./config/unionwatch.toml if present."""
+    env = os.environ if environ is None else environ
+    if explicit:
+        return Path(explicit)
+    if env.get(ENV_PREFIX + "CONFIG"):
+        return Path(env[ENV_PREFIX + "CONFIG"])
+    return DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else None
+
+
+def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
+    """Read the config file (if any) and the environment; raise ConfigError with file and key on bad input."""
+    file = config_path(path)
+    data: dict[str, Any] = {}
+    if file is not None:
+        try:
+            data = tomllib.loads(file.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise ConfigError(f"config: {file}: no such file") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config: {file}: not valid TOML: {exc}") from exc
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"config: {file}: cannot read: {exc}") from exc
+        for key in SECRET_KEYS & data.keys():
+            raise ConfigError(
+                f"config: {file}: key '{key}': secrets are read only from the environment "
+                f"({ENV_PREFIX}{key.upper()}), remove it from the file"
+            )
+    token = _current_file.set((file, data) if file is not None else None)
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, file, data)) from exc
+    finally:
+        _current_file.reset(token)
+
+
+def _describe(exc: ValidationError, file: Path | None, data: dict[str, Any]) -> str:
+    err = exc.errors()[0]
+    key = ".".join(str(part) for part in err["loc"])
+    top = str(err["loc"][0]) if err["loc"] else ""
+    env_name = ENV_PREFIX + key.upper().replace(".", "__")
+    if file is not None and top in data and env_name not in os.environ:
+        where = str(file)
+    elif env_name in os.environ or (ENV_PREFIX + top.upper()) in os.environ:
+        where = "environment " + (env_name if env_name in os.environ else ENV_PREFIX + top.upper())
+    else:
+        where = str(file) if file is not None else "settings"
+    more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
+    msg = err["msg"]
+    if err["type"] == "extra_forbidden":
+        msg = "unknown key"
+    return f"config: {where}: key '{key}': {msg}{more}"
+
+
+def _mask_url_password(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # an unparsable URL is shown as the user wrote it, minus nothing secret we can find
+        return url

@@ -1,0 +1,52 @@
+"""Feeds and their health: what the crawl reads and writes about each configured source."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import or_
+from sqlmodel import Session, select
+
+from pipeline.domain import FeedSource
+from pipeline.store.models import Feed, FetchAttempt
+
+
+def sync_sources(session: Session, sources: list[FeedSource], now: datetime) -> None:
+    """Make the feeds table follow the feeds file: add new feeds, update changed ones, disable removed ones.
+
+    A feed removed from the file is disabled, not deleted, so its items and history stay.
+    """
+    existing = {feed.name: feed for feed in session.exec(select(Feed))}
+    wanted = {source.name for source in sources}
+    for source in sources:
+        feed = existing.get(source.name)
+        if feed is None:
+            feed = Feed(name=source.name, config_url=source.url, url=source.url, created_at=now)
+        elif feed.config_url != source.url:  # the user changed it: forget redirects and validators
+            feed.config_url = feed.url = source.url
+            feed.etag = feed.last_modified = None
+            feed.next_check_at = None
+        feed.lang = source.lang
+        feed.tags = ",".join(source.tags)
+        feed.enabled = source.enabled
+        session.add(feed)
+    for name, feed in existing.items():
+        if name not in wanted and feed.enabled:
+            feed.enabled = False
+            session.add(feed)
+    session.commit()
+
+
+def due_feeds(session: Session, now: datetime, *, force: bool = False) -> list[Feed]:
+    query = select(Feed).where(Feed.enabled == True)  # noqa: E712
+    if not force:
+        query = query.where(or_(Feed.next_check_at == None, Feed.next_check_at <= now))  # type: ignore[arg-type]  # noqa: E711
+    return list(session.exec(query.order_by(Feed.id)))  # type: ignore[arg-type]
+
+
+def all_feeds(session: Session) -> list[Feed]:
+    return list(session.exec(select(Feed).order_by(Feed.id)))  # type: ignore[arg-type]
+
+
+def record_attempt(session: Session, attempt: FetchAttempt) -> None:
+    session.add(attempt)

@@ -1,0 +1,137 @@
+"""Items: stored once per identity, with every feed that carried them recorded as a source."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, insert, update
+from sqlmodel import Session, col, select
+
+from pipeline.domain import Entry
+from pipeline.store.models import Feed, Item, ItemSource
+
+
+@dataclass(frozen=True)
+class StoredEntries:
+    new_ids: list[int]
+    seen: int
+
+
+def store_entries(session: Session, feed_id: int, entries: tuple[Entry, ...], now: datetime) -> StoredEntries:
+    """Insert unknown entries and touch known ones; the caller commits (one transaction per feed).
+
+    An entry is known when its key (canonical URL, else GUID) is stored, or when this feed already gave an
+    item with the same GUID (a feed that changes its links keeps its GUIDs).
+    """
+    unique: dict[str, Entry] = {}
+    for entry in entries:
+        unique.setdefault(entry.key, entry)
+    if not unique:
+        return StoredEntries([], 0)
+    by_key = dict(session.exec(select(Item.key, Item.id).where(col(Item.key).in_(list(unique)))).all())
+    guids = [e.guid for e in unique.values() if e.guid]
+    by_guid: dict[str, int] = {}
+    if guids:
+        rows = session.exec(
+            select(ItemSource.guid, ItemSource.item_id).where(
+                ItemSource.feed_id == feed_id, col(ItemSource.guid).in_(guids)
+            )
+        ).all()
+        by_guid = {guid: item_id for guid, item_id in rows if guid}
+
+    fresh: list[Entry] = []
+    known: dict[int, Entry] = {}
+    for key, entry in unique.items():
+        item_id = by_key.get(key) or (by_guid.get(entry.guid) if entry.guid else None)
+        if item_id is None:
+            fresh.append(entry)
+        else:
+            known[item_id] = entry
+
+    new_ids: list[int] = []
+    if fresh:
+        rows = session.execute(
+            insert(Item).returning(Item.id),  # type: ignore[arg-type]
+            [
+                {
+                    "key": e.key,
+                    "canonical_url": e.canonical_url,
+                    "url": e.link,
+                    "guid": e.guid,
+                    "feed_id": feed_id,
+                    "title": e.title,
+                    "summary": e.summary,
+                    "content": e.content,
+                    "author": e.author,
+                    "published_at": e.published,
+                    "first_seen_at": now,
+                    "last_seen_at": now,
+                }
+                for e in fresh
+            ],
+        )
+        new_ids = [row[0] for row in rows]
+        _add_sources(session, feed_id, list(zip(new_ids, fresh, strict=True)), now)
+
+    if known:
+        session.execute(update(Item).where(col(Item.id).in_(list(known))).values(last_seen_at=now))
+        linked = set(
+            session.exec(
+                select(ItemSource.item_id).where(
+                    ItemSource.feed_id == feed_id, col(ItemSource.item_id).in_(list(known))
+                )
+            ).all()
+        )
+        if linked:
+            session.execute(
+                update(ItemSource)
+                .where(ItemSource.feed_id == feed_id, col(ItemSource.item_id).in_(list(linked)))  # type: ignore[arg-type]
+                .values(last_seen_at=now)
+            )
+        _add_sources(session, feed_id, [(i, e) for i, e in known.items() if i not in linked], now)
+    return StoredEntries(new_ids, len(known))
+
+
+def _add_sources(session: Session, feed_id: int, pairs: list[tuple[int, Entry]], now: datetime) -> None:
+    if pairs:
+        session.execute(
+            insert(ItemSource),
+            [
+                {
+                    "item_id": item_id,
+                    "feed_id": feed_id,
+                    "guid": e.guid,
+                    "url": e.link,
+                    "first_seen_at": now,
+                    "last_seen_at": now,
+                }
+                for item_id, e in pairs
+            ],
+        )
+
+
+def list_items(
+    session: Session,
+    *,
+    since: datetime | None = None,
+    feed: str | None = None,
+    limit: int = 50,
+) -> list[tuple[Item, str]]:
+    query = select(Item, Feed.name).join(Feed, col(Feed.id) == Item.feed_id)
+    if since is not None:
+        query = query.where(func.coalesce(Item.published_at, Item.first_seen_at) >= since)
+    if feed:
+        query = query.where(Feed.name == feed)
+    query = query.order_by(col(Item.first_seen_at).desc(), col(Item.id).desc()).limit(limit)
+    return [(item, name) for item, name in session.exec(query).all()]
+
+
+def sources_of(session: Session, item_id: int) -> list[tuple[ItemSource, str]]:
+    query = (
+        select(ItemSource, Feed.name)
+        .join(Feed, col(Feed.id) == ItemSource.feed_id)
+        .where(ItemSource.item_id == item_id)
+        .order_by(col(ItemSource.first_seen_at))
+    )
+    return [(source, name) for source, name in session.exec(query).all()]

@@ -1,0 +1,194 @@
+"""Named migrations, recorded in the `schema_migrations` table, each applied in its own transaction.
+
+Why not `create_all`: a database made by an older version must be brought forward without losing its rows,
+so the schema is only ever changed by these steps, in order. The DDL goes through alembic's Operations so that
+the same step runs on SQLite (batch mode for ALTER) and PostgreSQL. The test suite checks that the tables the
+migrations build match the models exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from alembic.migration import MigrationContext
+from alembic.operations import Operations
+from sqlalchemy.engine import Connection, Engine
+
+Migration = tuple[str, Callable[[Operations], None]]
+
+
+def _0001_initial(op: Operations) -> None:
+    op.create_table(
+        "crawl_runs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("started_at", sa.DateTime(), nullable=True),
+        sa.Column("finished_at", sa.DateTime(), nullable=True),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("feeds_fetched", sa.Integer(), nullable=False),
+        sa.Column("feeds_not_modified", sa.Integer(), nullable=False),
+        sa.Column("feeds_failed", sa.Integer(), nullable=False),
+        sa.Column("items_new", sa.Integer(), nullable=False),
+        sa.Column("items_seen", sa.Integer(), nullable=False),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index(op.f("ix_crawl_runs_started_at"), "crawl_runs", ["started_at"], unique=False)
+    op.create_table(
+        "feeds",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("config_url", sa.String(length=2000), nullable=False),
+        sa.Column("url", sa.String(length=2000), nullable=False),
+        sa.Column("lang", sa.String(length=16), nullable=False),
+        sa.Column("tags", sa.String(), nullable=False),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("title", sa.String(length=500), nullable=False),
+        sa.Column("etag", sa.String(length=500), nullable=True),
+        sa.Column("last_modified", sa.String(length=100), nullable=True),
+        sa.Column("last_attempt_at", sa.DateTime(), nullable=True),
+        sa.Column("last_success_at", sa.DateTime(), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("last_error_at", sa.DateTime(), nullable=True),
+        sa.Column("last_warning", sa.Text(), nullable=True),
+        sa.Column("failing_since", sa.DateTime(), nullable=True),
+        sa.Column("consecutive_failures", sa.Integer(), nullable=False),
+        sa.Column("next_check_at", sa.DateTime(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("name"),
+    )
+    op.create_table(
+        "fetch_attempts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("feed_id", sa.Integer(), nullable=False),
+        sa.Column("crawl_id", sa.Integer(), nullable=True),
+        sa.Column("started_at", sa.DateTime(), nullable=True),
+        sa.Column("duration_ms", sa.Integer(), nullable=False),
+        sa.Column("outcome", sa.String(length=20), nullable=False),
+        sa.Column("http_status", sa.Integer(), nullable=True),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("warning", sa.Text(), nullable=True),
+        sa.Column("bytes", sa.Integer(), nullable=False),
+        sa.Column("items_new", sa.Integer(), nullable=False),
+        sa.Column("items_seen", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["crawl_id"],
+            ["crawl_runs.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["feed_id"],
+            ["feeds.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index(op.f("ix_fetch_attempts_crawl_id"), "fetch_attempts", ["crawl_id"], unique=False)
+    op.create_index(op.f("ix_fetch_attempts_feed_id"), "fetch_attempts", ["feed_id"], unique=False)
+    op.create_table(
+        "items",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=2000), nullable=False),
+        sa.Column("canonical_url", sa.String(length=2000), nullable=True),
+        sa.Column("url", sa.String(length=2000), nullable=True),
+        sa.Column("guid", sa.String(length=2000), nullable=True),
+        sa.Column("feed_id", sa.Integer(), nullable=False),
+        sa.Column("title", sa.Text(), server_default="", nullable=False),
+        sa.Column("summary", sa.Text(), server_default="", nullable=False),
+        sa.Column("content", sa.Text(), server_default="", nullable=False),
+        sa.Column("author", sa.Text(), server_default="", nullable=False),
+        sa.Column("published_at", sa.DateTime(), nullable=True),
+        sa.Column("first_seen_at", sa.DateTime(), nullable=False),
+        sa.Column("last_seen_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["feed_id"],
+            ["feeds.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("key"),
+    )
+    op.create_index(op.f("ix_items_feed_id"), "items", ["feed_id"], unique=False)
+    op.create_index(op.f("ix_items_first_seen_at"), "items", ["first_seen_at"], unique=False)
+    op.create_index(op.f("ix_items_guid"), "items", ["guid"], unique=False)
+    op.create_index(op.f("ix_items_published_at"), "items", ["published_at"], unique=False)
+    op.create_table(
+        "item_sources",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("item_id", sa.Integer(), nullable=False),
+        sa.Column("feed_id", sa.Integer(), nullable=False),
+        sa.Column("guid", sa.String(length=2000), nullable=True),
+        sa.Column("url", sa.String(length=2000), nullable=True),
+        sa.Column("first_seen_at", sa.DateTime(), nullable=True),
+        sa.Column("last_seen_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["feed_id"],
+            ["feeds.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["item_id"],
+            ["items.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("item_id", "feed_id", name="uq_item_sources_item_feed"),
+    )
+    op.create_index("ix_item_sources_feed_guid", "item_sources", ["feed_id", "guid"], unique=False)
+    op.create_index(op.f("ix_item_sources_feed_id"), "item_sources", ["feed_id"], unique=False)
+    op.create_index(op.f("ix_item_sources_item_id"), "item_sources", ["item_id"], unique=False)
+    op.create_table(
+        "item_versions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("item_id", sa.Integer(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("fetched_at", sa.DateTime(), nullable=True),
+        sa.Column("title", sa.Text(), server_default="", nullable=False),
+        sa.Column("text", sa.Text(), server_default="", nullable=False),
+        sa.Column("content_hash", sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["item_id"],
+            ["items.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("item_id", "version", name="uq_item_versions_item_version"),
+    )
+    op.create_index(op.f("ix_item_versions_item_id"), "item_versions", ["item_id"], unique=False)
+
+
+MIGRATIONS: list[Migration] = [
+    ("0001_initial", _0001_initial),
+]
+
+_TABLE = sa.Table(
+    "schema_migrations",
+    sa.MetaData(),
+    sa.Column("name", sa.String(200), primary_key=True),
+    sa.Column("applied_at", sa.DateTime(), nullable=False),
+)
+
+
+def applied(conn: Connection) -> list[str]:
+    if not sa.inspect(conn).has_table("schema_migrations"):
+        return []
+    return [row[0] for row in conn.execute(sa.select(_TABLE.c.name).order_by(_TABLE.c.name))]
+
+
+def pending(engine: Engine) -> list[str]:
+    with engine.connect() as conn:
+        done = set(applied(conn))
+    return [name for name, _ in MIGRATIONS if name not in done]
+
+
+def upgrade(engine: Engine, *, until: str | None = None) -> list[str]:
+    """Apply every migration not yet recorded (up to and including `until`); returns the names applied."""
+    with engine.begin() as conn:
+        _TABLE.create(conn, checkfirst=True)
+    done: list[str] = []
+    for name, step in MIGRATIONS:
+        with engine.begin() as conn:
+            if name in applied(conn):
+                continue
+            step(Operations(MigrationContext.configure(conn, opts={"render_as_batch": True})))
+            conn.execute(_TABLE.insert().values(name=name, applied_at=datetime.now(UTC).replace(tzinfo=None)))
+        done.append(name)
+        if name == until:
+            break
+    return done

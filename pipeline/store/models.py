@@ -1,0 +1,141 @@
+"""Tables. Times are stored as naive UTC and come back aware (UTC), whatever the backend."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; pass an aware UTC time")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _time(nullable: bool = True, index: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+def _text() -> Any:
+    return Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+
+
+class Feed(SQLModel, table=True):
+    __tablename__ = "feeds"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=200)
+    config_url: str = Field(max_length=2000)  # as the feeds file says; a change there resets `url`
+    url: str = Field(max_length=2000)  # where we fetch now (after permanent redirects)
+    lang: str = Field(default="", max_length=16)
+    tags: str = Field(default="")  # comma-separated
+    enabled: bool = True
+    title: str = Field(default="", max_length=500)
+    etag: str | None = Field(default=None, max_length=500)
+    last_modified: str | None = Field(default=None, max_length=100)
+    last_attempt_at: datetime | None = _time()
+    last_success_at: datetime | None = _time()
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    last_error_at: datetime | None = _time()
+    last_warning: str | None = Field(default=None, sa_column=Column(Text))
+    failing_since: datetime | None = _time()
+    consecutive_failures: int = 0
+    next_check_at: datetime | None = _time()
+    created_at: datetime | None = _time()
+
+
+class CrawlRun(SQLModel, table=True):
+    __tablename__ = "crawl_runs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    started_at: datetime | None = _time(index=True)
+    finished_at: datetime | None = _time()
+    status: str = Field(default="running", max_length=20)  # running, completed, failed
+    feeds_fetched: int = 0
+    feeds_not_modified: int = 0
+    feeds_failed: int = 0
+    items_new: int = 0
+    items_seen: int = 0
+    error: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class FetchAttempt(SQLModel, table=True):
+    __tablename__ = "fetch_attempts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    feed_id: int = Field(foreign_key="feeds.id", index=True)
+    crawl_id: int | None = Field(default=None, foreign_key="crawl_runs.id", index=True)
+    started_at: datetime | None = _time()
+    duration_ms: int = 0
+    outcome: str = Field(max_length=20)  # ok, not_modified, error
+    http_status: int | None = None
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    warning: str | None = Field(default=None, sa_column=Column(Text))
+    bytes: int = 0
+    items_new: int = 0
+    items_seen: int = 0
+
+
+class Item(SQLModel, table=True):
+    __tablename__ = "items"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=2000)  # canonical URL, or guid:/hash: when the entry has none
+    canonical_url: str | None = Field(default=None, max_length=2000)
+    url: str | None = Field(default=None, max_length=2000)  # the link as first seen
+    guid: str | None = Field(default=None, max_length=2000, index=True)
+    feed_id: int = Field(foreign_key="feeds.id", index=True)  # the first feed it was seen in
+    title: str = _text()
+    summary: str = _text()
+    content: str = _text()  # full text carried by the feed, if any
+    author: str = _text()
+    published_at: datetime | None = _time(index=True)
+    first_seen_at: datetime | None = _time(nullable=False, index=True)
+    last_seen_at: datetime | None = _time()
+
+
+class ItemSource(SQLModel, table=True):
+    __tablename__ = "item_sources"
+    __table_args__ = (UniqueConstraint("item_id", "feed_id", name="uq_item_sources_item_feed"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="items.id", index=True)
+    feed_id: int = Field(foreign_key="feeds.id", index=True)
+    guid: str | None = Field(default=None, max_length=2000)
+    url: str | None = Field(default=None, max_length=2000)
+    first_seen_at: datetime | None = _time()
+    last_seen_at: datetime | None = _time()
+
+
+class ItemVersion(SQLModel, table=True):
+    __tablename__ = "item_versions"
+    __table_args__ = (UniqueConstraint("item_id", "version", name="uq_item_versions_item_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="items.id", index=True)
+    version: int
+    fetched_at: datetime | None = _time()
+    title: str = _text()
+    text: str = _text()
+    content_hash: str = Field(max_length=64)
+
+
+Index("ix_item_sources_feed_guid", ItemSource.feed_id, ItemSource.guid)  # type: ignore[arg-type]

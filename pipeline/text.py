@@ -1,0 +1,27 @@
+"""Turning feed HTML into plain text, cheaply; feed titles and teasers are small and often malformed."""
+
+from __future__ import annotations
+
+import html
+import re
+
+_BLOCK = re.compile(r"<\s*(?:br|/p|/div|/li|/h[1-6]|/tr|/blockquote)\b[^>]*>", re.I)
+_DROP = re.compile(r"<\s*(script|style|noscript)\b.*?<\s*/\s*\1\s*>", re.I | re.S)
+_TAG = re.compile(r"<[^>]*>")
+_SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
+_LINES = re.compile(r"\s*\n\s*")
+
+
+def plain_text(fragment: str | None, *, keep_lines: bool = False) -> str:
+    """Strip tags and entities; with keep_lines, block ends become line breaks (paragraphs survive)."""
+    if not fragment:
+        return ""
+    text = _DROP.sub(" ", fragment)
+    text = _BLOCK.sub("\n", text) if keep_lines else text
+    text = html.unescape(_TAG.sub(" " if not keep_lines else "", text))
+    if "<" in text and ">" in text:  # double-escaped markup (&lt;p&gt;) is common in feeds
+        text = html.unescape(_TAG.sub(" ", text))
+    text = _SPACES.sub(" ", text)
+    if keep_lines:
+        return _LINES.sub("\n", text).strip()
+    return " ".join(text.split())
