@@ -25,11 +25,20 @@ class ConfigError(UnionWatchError):
 
 
 class FetchError(UnionWatchError):
-    def __init__(self, message: str, *, url: str = "", status: int | None = None, permanent: bool = False):
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str = "",
+        status: int | None = None,
+        permanent: bool = False,
+        retry_after: float | None = None,
+    ):
         super().__init__(message)
         self.url = url
         self.status = status
         self.permanent = permanent
+        self.retry_after = retry_after  # seconds the server asked us to wait (429/503 Retry-After)
 
 
 class TooLargeError(FetchError):

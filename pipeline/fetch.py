@@ -111,10 +111,9 @@ class Fetcher:
     def _retry_delay(self, exc: FetchError, attempt: int) -> float | None:
         if exc.permanent or attempt > self.limits.retries:
             return None
-        retry_after = getattr(exc, "retry_after", None)
-        if retry_after is not None:
-            return retry_after if retry_after <= self.limits.max_retry_after else None
-        base = self.limits.backoff * (2 ** (attempt - 1))
+        if exc.retry_after is not None:
+            return exc.retry_after if exc.retry_after <= self.limits.max_retry_after else None
+        base = float(self.limits.backoff * (2 ** (attempt - 1)))
         return base * (0.5 + random.random())  # full jitter around the exponential step
 
     async def _follow(self, url: str, headers: dict[str, str], check_address: bool) -> FetchedBody:
@@ -137,9 +136,12 @@ class Fetcher:
                 current = target
                 continue
             if status in RETRYABLE_STATUS:
-                error = FetchError(f"fetch: {current}: HTTP {status}", url=url, status=status)
-                error.retry_after = _retry_after(resp_headers.get("retry-after"))  # type: ignore[attr-defined]
-                raise error
+                raise FetchError(
+                    f"fetch: {current}: HTTP {status}",
+                    url=url,
+                    status=status,
+                    retry_after=_retry_after(resp_headers.get("retry-after")),
+                )
             if status >= 400:
                 raise FetchError(f"fetch: {current}: HTTP {status}", url=url, status=status, permanent=True)
             return FetchedBody(
@@ -223,7 +225,7 @@ class Fetcher:
         except OSError as exc:
             raise FetchError(f"fetch: {url}: cannot resolve {host} ({exc})", url=url) from exc
         for info in infos:
-            address = ipaddress.ip_address(info[4][0].split("%")[0])
+            address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
             if not address.is_global or address.is_multicast:
                 raise RefusedURLError(f"fetch: refused {url}: {host} resolves to non-public address {address}", url=url)
 

@@ -29,7 +29,7 @@ PATH_KEYS = ("feeds", "data_dir", "digests_dir", "templates_dir", "smtp_password
 class FetchSettings(BaseModel):
     """Politeness and robustness limits of the HTTP layer."""
 
-    concurrency: int = Field(32, ge=1, le=512, description="requests in flight at once, all hosts together")
+    concurrency: int = Field(100, ge=1, le=512, description="requests in flight at once, all hosts together")
     per_host: int = Field(4, ge=1, le=64, description="requests in flight at once to one host")
     connect_timeout: float = Field(10.0, gt=0, description="seconds to open a connection")
     read_timeout: float = Field(30.0, gt=0, description="seconds between two chunks of a body")
@@ -60,7 +60,7 @@ class Settings(BaseSettings):
     timezone: str = Field("Europe/Minsk", description="time zone of the weekly windows")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     allow_private_urls: bool = Field(False, description="allow article links to private/loopback addresses")
-    fetch: FetchSettings = Field(default_factory=FetchSettings)  # type: ignore[arg-type]
+    fetch: FetchSettings = Field(default_factory=FetchSettings)
 
     smtp_host: str = ""
     smtp_port: int = Field(587, ge=1, le=65535)

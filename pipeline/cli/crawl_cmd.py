@@ -3,6 +3,7 @@ from __future__ import annotations
 import sys
 
 import click
+from click._termui_impl import ProgressBar
 
 from pipeline.cli.common import AppContext
 from pipeline.jobs.crawl import FeedOutcome, crawl
@@ -18,10 +19,12 @@ def command(app: AppContext, force: bool) -> None:
     """
     settings = app.settings
     engine = app.engine
-    bar: list[click._termui_impl.ProgressBar[int]] = []
+    bar: list[ProgressBar[int]] = []
 
     def on_start(total: int) -> None:
-        pb = click.progressbar(length=total, label="crawling", file=sys.stderr, show_pos=True, item_show_func=None)
+        pb: ProgressBar[int] = click.progressbar(
+            length=total, label="crawling", file=sys.stderr, show_pos=True, item_show_func=None
+        )
         pb.__enter__()
         bar.append(pb)
 

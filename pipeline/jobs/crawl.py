@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import httpx
+from sqlalchemy import insert, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from pipeline.backoff import next_check
 from pipeline.domain import FetchedBody, ParsedFeed
@@ -228,29 +229,34 @@ def _record_success(
     started_at: datetime,
     t0: float,
 ) -> FeedOutcome:
+    changes: dict[str, object] = {
+        "last_attempt_at": now,
+        "last_success_at": now,
+        "consecutive_failures": 0,
+        "failing_since": None,
+        "next_check_at": now,
+    }
+    if body.permanent_url:
+        log.info("fetch: feed %s moved permanently to %s", name, body.permanent_url)
+        changes["url"] = body.permanent_url
+    if not body.not_modified:  # a 304 keeps the validators we sent
+        changes["etag"] = body.etag
+        changes["last_modified"] = body.last_modified
+    elif body.etag:
+        changes["etag"] = body.etag
     with Session(engine) as session:
-        feed = session.get(Feed, feed_id)
-        assert feed is not None
         stored = item_store.StoredEntries([], 0)
         if parsed is not None:
             stored = item_store.store_entries(session, feed_id, parsed.entries, now)
-            feed.title = parsed.title[:500] or feed.title
-            feed.last_warning = parsed.warning
+            changes["last_warning"] = parsed.warning
+            if parsed.title:
+                changes["title"] = parsed.title[:500]
             if parsed.warning:
                 log.warning("parse: feed %s: malformed, kept %d items (%s)", name, len(parsed.entries), parsed.warning)
-        if body.permanent_url and body.permanent_url != feed.url:
-            log.info("fetch: feed %s moved permanently to %s", name, body.permanent_url)
-            feed.url = body.permanent_url
-        feed.etag = body.etag or (feed.etag if body.not_modified else None)
-        feed.last_modified = body.last_modified or (feed.last_modified if body.not_modified else None)
-        feed.last_attempt_at = feed.last_success_at = now
-        feed.consecutive_failures = 0
-        feed.failing_since = None
-        feed.next_check_at = now
         outcome = "not_modified" if body.not_modified else "ok"
-        session.add(feed)
-        session.add(
-            FetchAttempt(
+        session.execute(update(Feed).where(col(Feed.id) == feed_id).values(**changes))
+        session.execute(
+            insert(FetchAttempt).values(
                 feed_id=feed_id,
                 crawl_id=run_id,
                 started_at=started_at,
@@ -298,7 +304,7 @@ def _record_failure(
             feed.consecutive_failures,
             base=settings.fetch.failure_backoff,
             ceiling=settings.fetch.failure_backoff_max,
-            retry_after=getattr(exc, "retry_after", None),
+            retry_after=exc.retry_after if isinstance(exc, FetchError) else None,
         )
         session.add(feed)
         session.add(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from pipeline.domain import FeedSource
 from pipeline.store.models import Feed, FetchAttempt
@@ -40,8 +40,8 @@ def sync_sources(session: Session, sources: list[FeedSource], now: datetime) -> 
 def due_feeds(session: Session, now: datetime, *, force: bool = False) -> list[Feed]:
     query = select(Feed).where(Feed.enabled == True)  # noqa: E712
     if not force:
-        query = query.where(or_(Feed.next_check_at == None, Feed.next_check_at <= now))  # type: ignore[arg-type]  # noqa: E711
-    return list(session.exec(query.order_by(Feed.id)))  # type: ignore[arg-type]
+        query = query.where(or_(col(Feed.next_check_at).is_(None), col(Feed.next_check_at) <= now))
+    return list(session.exec(query.order_by(col(Feed.id))))
 
 
 def all_feeds(session: Session) -> list[Feed]:

@@ -29,7 +29,10 @@ def store_entries(session: Session, feed_id: int, entries: tuple[Entry, ...], no
         unique.setdefault(entry.key, entry)
     if not unique:
         return StoredEntries([], 0)
-    by_key = dict(session.exec(select(Item.key, Item.id).where(col(Item.key).in_(list(unique)))).all())
+    by_key: dict[str, int] = {
+        key: int(item_id or 0)
+        for key, item_id in session.exec(select(Item.key, col(Item.id)).where(col(Item.key).in_(list(unique))))
+    }
     guids = [e.guid for e in unique.values() if e.guid]
     by_guid: dict[str, int] = {}
     if guids:
@@ -51,8 +54,8 @@ def store_entries(session: Session, feed_id: int, entries: tuple[Entry, ...], no
 
     new_ids: list[int] = []
     if fresh:
-        rows = session.execute(
-            insert(Item).returning(Item.id),  # type: ignore[arg-type]
+        inserted = session.execute(
+            insert(Item).returning(col(Item.id)),
             [
                 {
                     "key": e.key,
@@ -71,7 +74,7 @@ def store_entries(session: Session, feed_id: int, entries: tuple[Entry, ...], no
                 for e in fresh
             ],
         )
-        new_ids = [row[0] for row in rows]
+        new_ids = [int(row[0]) for row in inserted]
         _add_sources(session, feed_id, list(zip(new_ids, fresh, strict=True)), now)
 
     if known:

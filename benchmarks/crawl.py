@@ -1,0 +1,134 @@
+"""Crawl throughput over loopback: N feeds on H hosts (127.0.0.x), each answering after an injected latency.
+
+Prints the cold and warm crawl wall time, requests made, the most concurrent requests any host saw, peak RSS,
+and the two bounds measured in the same run: the latency bound (rounds of requests the limits allow × latency)
+and the time feedparser alone takes to parse the same bytes in one process.
+
+    python benchmarks/crawl.py [--feeds 200] [--items 20] [--hosts 50] [--latency 0.25]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import feedparser
+
+from benchmarks._common import CORPUS, need, peak_rss_mb, serve_in_child, watch_descendants
+from pipeline.jobs.crawl import crawl
+from pipeline.settings import load_settings
+from pipeline.store.db import open_store
+
+
+def make_feed(template: bytes, index: int, items: int) -> bytes:
+    """A real TUT.BY feed cut to `items` entries, its links made unique to this feed."""
+    text = template.decode("utf-8")
+    head, _, rest = text.partition("<item>")
+    entries = ["<item>" + part for part in rest.split("<item>")]
+    entries[-1] = entries[-1].split("</channel>")[0]
+    chosen = (entries * (items // len(entries) + 1))[:items]
+    body = "".join(
+        re.sub(r"(<link>|<guid[^>]*>)https?://", rf"\1https://f{index}n{n}.", e) for n, e in enumerate(chosen)
+    )
+    return (head + body + "</channel></rss>").encode("utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--feeds", type=int, default=200)
+    parser.add_argument("--items", type=int, default=20)
+    parser.add_argument("--hosts", type=int, default=50)
+    parser.add_argument("--latency", type=float, default=0.25)
+    parser.add_argument("--concurrency", type=int, default=None, help="default: the shipped setting")
+    parser.add_argument("--per-host", type=int, default=None, help="default: the shipped setting")
+    args = parser.parse_args()
+
+    template = need(CORPUS / "feeds" / "tut.by_newscloning" / "news.tut.by_all.rss").read_bytes()
+    bodies = [make_feed(template, i, args.items) for i in range(args.feeds)]
+    routes = [(i % args.hosts, f"/feed{i}.rss", body, f'"v{i}"') for i, body in enumerate(bodies)]
+    port, hosts, server_pid = serve_in_child(args.hosts, args.latency, routes)
+    watch_descendants(exclude={server_pid} if server_pid else None)
+    feeds_toml = []
+    per_host_count: dict[int, int] = {}
+    for index, path, _, _ in routes:
+        per_host_count[index] = per_host_count.get(index, 0) + 1
+        feeds_toml.append(f'[[feed]]\nname = "feed {path}"\nurl = "http://127.0.0.{index + 2}:{port}{path}"\n')
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        (folder / "feeds.toml").write_text("\n".join(feeds_toml), encoding="utf-8")
+        fetch = []
+        if args.concurrency:
+            fetch.append(f"concurrency = {args.concurrency}")
+        if args.per_host:
+            fetch.append(f"per_host = {args.per_host}")
+        (folder / "unionwatch.toml").write_text(
+            'feeds = "feeds.toml"\ndata_dir = "data"\n[fetch]\n' + "\n".join(fetch) + "\n", encoding="utf-8"
+        )
+        settings = load_settings(folder / "unionwatch.toml")
+        engine = open_store(settings.db_url)
+
+        limits = settings.fetch
+        rounds = max(
+            math.ceil(args.feeds / limits.concurrency),
+            max(math.ceil(n / limits.per_host) for n in per_host_count.values()),
+        )
+        latency_bound = rounds * args.latency
+
+        t0 = time.perf_counter()
+        for body in bodies:
+            feedparser.parse(body)
+        parse_bound = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        cold = crawl(settings, engine)
+        cold_wall = time.perf_counter() - t0
+        hosts.send("stats")
+        cold_requests = hosts.recv()[0]
+        t0 = time.perf_counter()
+        if os.environ.get("PROFILE"):
+            import cProfile
+            import pstats
+
+            with cProfile.Profile() as prof:
+                warm = crawl(settings, engine)
+            pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
+        else:
+            warm = crawl(settings, engine)
+        warm_wall = time.perf_counter() - t0
+        hosts.send("stats")
+        total_requests, peaks = hosts.recv()
+        warm_requests = total_requests - cold_requests
+    hosts.send("stop")
+    hosts.recv()
+    own, child = peak_rss_mb()
+    bound = max(latency_bound, parse_bound)
+    print(
+        f"feeds {args.feeds} × {args.items} items on {args.hosts} hosts, latency {args.latency * 1000:.0f} ms, "
+        f"concurrency {limits.concurrency}, per host {limits.per_host}"
+    )
+    print(
+        f"cold crawl: {cold_wall:.2f} s wall; {cold.items_new} items new; "
+        f"{cold_requests} requests; {cold.failed} failed"
+    )
+    print(
+        f"warm crawl: {warm_wall:.2f} s wall; {warm.not_modified} not modified; "
+        f"{warm_requests} requests; {warm.items_new} items new"
+    )
+    print(f"latency bound: {rounds} rounds × {args.latency:.2f} s = {latency_bound:.2f} s")
+    print(f"feedparser alone, one process: {parse_bound:.2f} s")
+    print(f"cold / max(bounds): {cold_wall / bound:.2f} (target ≤ 1.5)")
+    print(f"most concurrent requests one host saw: {max(peaks.values())} (limit {limits.per_host})")
+    print(f"peak RSS: {own:.0f} MB main process, {child:.0f} MB largest worker (target ≤ 200 MB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,174 @@
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from pipeline.settings import Settings, load_settings
+from pipeline.store.db import open_store
+from tests.httpserver import LocalServer
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("UNIONWATCH_SHARED", ROOT.parent / "shared"))
+CORPUS = SHARED / "corpus"
+
+
+def corpus_path(*parts: str) -> Path:
+    """A path inside ../shared/corpus; the test is skipped, saying why, when the corpus is absent."""
+    path = CORPUS.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"shared corpus not available at {path} (tests that read real feeds need ../shared)")
+    return path
+
+
+@pytest.fixture
+def server() -> Iterator[LocalServer]:
+    srv = LocalServer()
+    yield srv
+    srv.close()
+
+
+# --- databases: every store test runs on SQLite and, when a server can be started, on PostgreSQL ---
+
+
+def _find_pg_bin() -> Path | None:
+    for candidate in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+        if (candidate / "initdb").exists():
+            return candidate
+    found = shutil.which("initdb")
+    return Path(found).parent if found else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A throwaway PostgreSQL server (initdb in a temporary folder), or the URL in UNIONWATCH_TEST_PG_URL."""
+    if os.environ.get("UNIONWATCH_TEST_PG_URL"):
+        yield os.environ["UNIONWATCH_TEST_PG_URL"]
+        return
+    bindir = _find_pg_bin()
+    if bindir is None:
+        pytest.skip("PostgreSQL tier skipped: no initdb found (install Debian's postgresql package)")
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses to run as root
+        if shutil.which("runuser") is None:
+            pytest.skip("PostgreSQL tier skipped: running as root without runuser to drop privileges")
+        as_user = ["runuser", "-u", "postgres", "--"]
+    folder = Path(tempfile.mkdtemp(prefix="uw-pg-"))
+    os.chmod(folder, 0o777)
+    data = folder / "data"
+    port = _free_port()
+    if as_user:
+        shutil.chown(folder, "postgres")
+    init = subprocess.run(
+        [*as_user, str(bindir / "initdb"), "-D", str(data), "-U", "uw", "--auth=trust", "-E", "UTF8", "--no-sync"],
+        capture_output=True,
+        text=True,
+    )
+    if init.returncode != 0:
+        pytest.skip(f"PostgreSQL tier skipped: initdb failed: {init.stderr.strip()[:300]}")
+    proc = subprocess.Popen(
+        [
+            *as_user,
+            str(bindir / "postgres"),
+            "-D",
+            str(data),
+            "-p",
+            str(port),
+            "-k",
+            str(folder),
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            "fsync=off",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        if (
+            subprocess.run(
+                [str(bindir / "pg_isready"), "-h", "127.0.0.1", "-p", str(port)], capture_output=True
+            ).returncode
+            == 0
+        ):
+            break
+        time.sleep(0.2)
+    else:
+        proc.terminate()
+        pytest.skip("PostgreSQL tier skipped: the server did not start within 30 s")
+    subprocess.run(
+        [str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "uw", "template_uw"], check=True
+    )
+    try:
+        yield f"postgresql://uw@127.0.0.1:{port}/"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+_db_counter = iter(range(10**6))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'unionwatch.db'}"
+    base = request.getfixturevalue("postgres_url")
+    name = f"uw_test_{os.getpid()}_{next(_db_counter)}"
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(
+        base.replace("postgresql://", "postgresql+psycopg://") + "postgres", isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base + name
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Settings for a test: a feeds file with the given (name, url) pairs, data in tmp_path, fast retries."""
+    for key in list(os.environ):
+        if key.startswith("UNIONWATCH_"):
+            monkeypatch.delenv(key)
+
+    def build(feeds: list[tuple[str, str]], **fetch: object) -> Settings:
+        feeds_file = tmp_path / "feeds.toml"
+        feeds_file.write_text(
+            "".join(f'[[feed]]\nname = "{name}"\nurl = "{url}"\nlang = "ru"\n\n' for name, url in feeds),
+            encoding="utf-8",
+        )
+        fetch_lines = "".join(f"{k} = {v!r}\n" for k, v in {"retries": 1, "backoff": 0.01, **fetch}.items())
+        config = tmp_path / "unionwatch.toml"
+        config.write_text(
+            f'feeds = "feeds.toml"\ndata_dir = "data"\ndigests_dir = "digests"\ndatabase_url = "{db_url}"\n'
+            f"[fetch]\n{fetch_lines}",
+            encoding="utf-8",
+        )
+        return load_settings(config)
+
+    return build
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    eng = open_store(db_url)
+    yield eng
+    eng.dispose()

@@ -1,0 +1,187 @@
+"""End to end: real feeds from the shared corpus, served on loopback, crawled into SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from pipeline.jobs.crawl import crawl
+from pipeline.parse import parse_feed
+from pipeline.store.db import open_store
+from pipeline.store.models import Feed, FetchAttempt, Item, ItemSource
+from tests.conftest import corpus_path
+from tests.httpserver import LocalServer, Route
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+def real_feeds(server: LocalServer) -> list[tuple[str, str]]:
+    files = {
+        "TUT.BY": ("feeds", "tut.by_newscloning", "news.tut.by_all.rss"),
+        "Onliner": ("feeds", "onliner.by_Annshimko", "test_data__RSS.xml"),
+        "ukranews": ("feeds", "unian.ua+ukranews.com_Tehtehteh", "stub_pravda_rss.xml"),
+        "UNIAN": ("feeds", "unian.ua+ukranews.com_Tehtehteh", "stub_unian_rss.xml"),
+        "LIGA": ("feeds", "liga.net_antonchasnyk", "unparsed__xml_rss_feed.xml"),
+    }
+    feeds = []
+    for i, (name, parts) in enumerate(files.items()):
+        body = corpus_path(*parts).read_bytes()
+        feeds.append((name, server.add(f"/feed{i}.xml", Route(body=body, etag=f'"{name}-1"'))))
+    return feeds
+
+
+def counts(engine) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    with Session(engine) as s:
+        return s.exec(select(func.count()).select_from(Item)).one(), s.exec(
+            select(func.count()).select_from(ItemSource)
+        ).one()
+
+
+def test_crawl_stores_real_feeds_once_and_second_crawl_is_conditional(server: LocalServer, make_settings) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings(real_feeds(server))
+    engine = open_store(settings.db_url)
+    first = crawl(settings, engine, now=NOW)
+    assert (first.fetched, first.failed) == (5, 0)
+    assert first.items_new == 100 + 30 + 21 + 50 + 12
+    with Session(engine) as s:
+        item = s.exec(select(Item).where(Item.title.startswith("Гороскоп наоборот"))).one()  # type: ignore[attr-defined]
+        assert item.canonical_url == "https://news.tut.by/go/666242.html"
+        assert item.published_at == datetime(2019, 12, 30, 8, 38, tzinfo=UTC)
+        assert item.first_seen_at == NOW
+
+    before = len(server.requests)
+    second = crawl(settings, engine, now=NOW + timedelta(hours=3))
+    assert (second.fetched, second.not_modified, second.items_new) == (0, 5, 0)
+    again = server.requests[before:]
+    assert len(again) == 5 and all("if-none-match" in r.headers for r in again)
+    assert counts(engine)[0] == first.items_new
+
+
+def test_same_article_in_two_feeds_is_stored_once_with_both_sources(server: LocalServer, make_settings) -> None:  # type: ignore[no-untyped-def]
+    body = corpus_path("feeds", "tut.by_newscloning", "news.tut.by_all.rss").read_bytes()
+    # the mirror carries the same links with other tracking parameters and a fragment
+    mirror = body.replace(b"utm_source=rss-news", b"utm_source=mirror").replace(b".html?", b".html#top?")
+    settings = make_settings(
+        [("TUT.BY", server.add("/a.rss", body=body)), ("Mirror", server.add("/b.rss", body=mirror))]
+    )
+    engine = open_store(settings.db_url)
+    summary = crawl(settings, engine, now=NOW)
+    assert summary.items_new == 100 and summary.items_seen == 100
+    items, sources = counts(engine)
+    assert (items, sources) == (100, 200)
+
+
+def test_one_broken_feed_never_stops_the_others(server: LocalServer, make_settings) -> None:  # type: ignore[no-untyped-def]
+    good = corpus_path("feeds", "onliner.by_Annshimko", "test_data__RSS.xml").read_bytes()
+    settings = make_settings(
+        [
+            (
+                "html",
+                server.add("/page", body=b"<!doctype html><html><body>Home</body></html>", content_type="text/html"),
+            ),
+            ("dead", server.url("/nothing-here")),
+            ("down", server.add("/down", status=500)),
+            ("reset", server.add("/reset", reset=True)),
+            ("good", server.add("/good", body=good)),
+        ]
+    )
+    engine = open_store(settings.db_url)
+    summary = crawl(settings, engine, now=NOW)
+    assert (summary.fetched, summary.failed, summary.items_new) == (1, 4, 30)
+    with Session(engine) as s:
+        feeds = {f.name: f for f in s.exec(select(Feed))}
+        assert feeds["html"].last_error and "not a feed, got text/html" in feeds["html"].last_error
+        assert "HTTP 404" in (feeds["dead"].last_error or "")
+        assert feeds["down"].consecutive_failures == 1
+        assert feeds["down"].next_check_at == NOW + timedelta(seconds=settings.fetch.failure_backoff)
+        assert feeds["good"].consecutive_failures == 0 and feeds["good"].last_success_at == NOW
+        attempts = s.exec(select(FetchAttempt)).all()
+        assert sorted(a.outcome for a in attempts) == ["error"] * 4 + ["ok"]
+
+
+def test_failing_feed_backs_off_and_recovers(server: LocalServer, make_settings) -> None:  # type: ignore[no-untyped-def]
+    route = Route(status=503)
+    settings = make_settings([("flaky", server.add("/flaky", route))], retries=0)
+    engine = open_store(settings.db_url)
+    crawl(settings, engine, now=NOW)
+    skipped = crawl(settings, engine, now=NOW + timedelta(minutes=5))  # still backing off
+    assert skipped.fetched + skipped.failed == 0
+    crawl(settings, engine, now=NOW + timedelta(minutes=16))
+    with Session(engine) as s:
+        feed = s.exec(select(Feed)).one()
+        assert feed.consecutive_failures == 2
+        assert feed.next_check_at == NOW + timedelta(minutes=16) + timedelta(seconds=2 * settings.fetch.failure_backoff)
+        assert feed.failing_since == NOW
+    route.status = 200
+    route.body = corpus_path("feeds", "liga.net_antonchasnyk", "unparsed__xml_rss_feed.xml").read_bytes()
+    recovered = crawl(settings, engine, now=NOW + timedelta(hours=2))
+    assert recovered.fetched == 1 and recovered.items_new == 12
+    with Session(engine) as s:
+        feed = s.exec(select(Feed)).one()
+        assert feed.consecutive_failures == 0 and feed.failing_since is None
+
+
+def test_permanent_redirect_updates_the_stored_url(server: LocalServer, make_settings) -> None:  # type: ignore[no-untyped-def]
+    body = corpus_path("feeds", "liga.net_antonchasnyk", "unparsed__xml_rss_feed.xml").read_bytes()
+    server.add("/old.rss", status=301, headers={"Location": "/new.rss"})
+    new_url = server.add("/new.rss", body=body)
+    settings = make_settings([("liga", server.url("/old.rss"))])
+    engine = open_store(settings.db_url)
+    crawl(settings, engine, now=NOW)
+    with Session(engine) as s:
+        assert s.exec(select(Feed)).one().url == new_url
+    crawl(settings, engine, now=NOW + timedelta(hours=1))
+    assert len(server.requests_for("/old.rss")) == 1 and len(server.requests_for("/new.rss")) == 2
+
+
+def test_malformed_feed_keeps_readable_items_and_records_the_warning(server: LocalServer, make_settings) -> None:  # type: ignore[no-untyped-def]
+    body = corpus_path("feeds", "tut.by_newscloning", "news.tut.by_all.rss").read_bytes()
+    settings = make_settings([("cut", server.add("/cut.rss", body=body[: len(body) // 2]))])
+    engine = open_store(settings.db_url)
+    summary = crawl(settings, engine, now=NOW)
+    assert summary.fetched == 1 and summary.items_new >= 30
+    with Session(engine) as s:
+        assert s.exec(select(Feed)).one().last_warning
+
+
+def test_crawl_killed_halfway_then_rerun_stores_every_item_exactly_once(
+    server: LocalServer, make_settings, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    body = corpus_path("feeds", "tut.by_newscloning", "news.tut.by_all.rss").read_bytes()
+    feeds = []
+    keys: set[str] = set()
+    links = 0
+    for i in range(12):  # twelve feeds with distinct links, the later ones slow
+        text = body.replace(b"tut.by/", f"tut{i}.example.by/".encode())
+        feeds.append((f"feed{i}", server.add(f"/f{i}.rss", Route(body=text, delay=0.0 if i < 4 else 1.5))))
+        own = {e.key for e in parse_feed(text, name="x").entries}
+        keys |= own
+        links += len(own)
+    settings = make_settings(feeds, concurrency=4, per_host=4)
+    env = {**os.environ, "UNIONWATCH_CONFIG": str(settings.config_file)}
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "crawl"], env=env, cwd=tmp_path, stderr=subprocess.PIPE)
+    engine = open_store(settings.db_url)
+    deadline = time.time() + 30
+    while time.time() < deadline and counts(engine)[0] < 100:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    partial = counts(engine)[0]
+    assert 100 <= partial < len(keys), "the kill must land after some feeds and before all"
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline", "crawl"], env=env, cwd=tmp_path, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert "12 feeds fetched" in done.stdout or "not modified" in done.stdout
+    items, sources = counts(engine)
+    assert (items, sources) == (len(keys), links)
+    with Session(engine) as s:
+        assert sorted(s.exec(select(Item.key)).all()) == sorted(keys)

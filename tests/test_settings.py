@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.errors import ConfigError
+from pipeline.settings import load_settings
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    for key in list(os.environ):
+        if key.startswith("UNIONWATCH_"):
+            monkeypatch.delenv(key)
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "conf" / "unionwatch.toml"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_relative_paths_resolve_against_the_config_folder(tmp_path: Path) -> None:
+    s = load_settings(write(tmp_path, 'feeds = "feeds.toml"\ndata_dir = "../data"\n'))
+    assert s.feeds == tmp_path / "conf" / "feeds.toml"
+    assert s.data_dir == tmp_path / "data"
+    assert s.db_url == f"sqlite:///{tmp_path / 'data' / 'unionwatch.db'}"
+
+
+def test_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(tmp_path, "[fetch]\nconcurrency = 8\nper_host = 2\n")
+    monkeypatch.setenv("UNIONWATCH_FETCH__PER_HOST", "3")
+    monkeypatch.setenv("UNIONWATCH_DATABASE_URL", "postgresql://u:secret@db/uw")
+    monkeypatch.setenv("UNIONWATCH_FEEDS", "/srv/feeds.opml")
+    monkeypatch.setenv("UNIONWATCH_MAIL_TO", "a@example.org, b@example.org")
+    s = load_settings(path)
+    assert (s.fetch.concurrency, s.fetch.per_host) == (8, 3)
+    assert s.feeds == Path("/srv/feeds.opml")
+    assert s.mail_to == ["a@example.org", "b@example.org"]
+    shown = s.masked()
+    assert "secret" not in str(shown) and shown["database_url"] == "postgresql://u:***@db/uw"
+
+
+def test_bad_value_names_the_file_and_the_key(tmp_path: Path) -> None:
+    path = write(tmp_path, '[fetch]\nconcurrency = "lots"\n')
+    with pytest.raises(ConfigError) as info:
+        load_settings(path)
+    message = str(info.value)
+    assert message.startswith(f"config: {path}: key 'fetch.concurrency':") and "\n" not in message
+
+
+def test_unknown_key_and_broken_toml_are_reported(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="key 'feds': unknown key"):
+        load_settings(write(tmp_path, 'feds = "x"\n'))
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings(write(tmp_path, "feeds = \n"))
+
+
+def test_bad_environment_value_names_the_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("UNIONWATCH_TIMEZONE", "Mars/Olympus")
+    with pytest.raises(ConfigError, match=r"environment UNIONWATCH_TIMEZONE: key 'timezone': .*unknown time zone"):
+        load_settings(write(tmp_path, ""))
+
+
+def test_secrets_are_refused_in_the_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"smtp_password.*only from the environment"):
+        load_settings(write(tmp_path, 'smtp_password = "hunter2"\n'))
+
+
+def test_password_from_environment_is_masked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("UNIONWATCH_SMTP_PASSWORD", "hunter2")
+    s = load_settings(write(tmp_path, ""))
+    assert s.smtp_password is not None and s.smtp_password.get_secret_value() == "hunter2"
+    assert s.masked()["smtp_password"] == "***"
+
+
+def test_shipped_config_loads() -> None:
+    root = Path(__file__).resolve().parent.parent
+    s = load_settings(root / "config" / "unionwatch.toml")
+    assert s.feeds == root / "config" / "feeds.toml" and s.timezone == "Europe/Minsk"

@@ -1,0 +1,70 @@
+"""The schema is only ever built by the named migrations, and upgrading keeps what is stored."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from pipeline.store import migrations, models
+from pipeline.store.db import make_engine, open_store
+
+
+def test_migrations_build_exactly_the_models(db_url: str) -> None:
+    engine = open_store(db_url)
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), models.SQLModel.metadata)
+    diff = [d for d in diff if not (d[0] == "remove_table" and d[1].name == "schema_migrations")]
+    assert diff == []
+    assert migrations.pending(engine) == []
+
+
+def test_upgrade_keeps_existing_rows(db_url: str) -> None:
+    engine = make_engine(db_url)
+    first = migrations.MIGRATIONS[0][0]
+    migrations.upgrade(engine, until=first)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO feeds (name, config_url, url, lang, tags, enabled, title, consecutive_failures) "
+                "VALUES ('old', 'http://x/', 'http://x/', 'ru', '', true, '', 0)"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO items (key, feed_id, title, summary, content, author, first_seen_at) "
+                "VALUES ('http://x/1', 1, 'Старый', '', '', '', :t)"
+            ),
+            {"t": datetime(2020, 1, 1)},
+        )
+    applied = migrations.upgrade(engine)
+    assert applied == [name for name, _ in migrations.MIGRATIONS[1:]]
+    assert migrations.pending(engine) == []
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT title FROM items")).scalar_one() == "Старый"
+        assert conn.execute(sa.text("SELECT name FROM feeds")).scalar_one() == "old"
+    # running it again is a no-op
+    assert migrations.upgrade(engine) == []
+
+
+def test_store_returns_aware_utc_times(db_url: str) -> None:
+    from sqlmodel import Session
+
+    from pipeline.store.models import Feed
+
+    engine = open_store(db_url)
+    when = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
+    with Session(engine) as s:
+        s.add(Feed(name="f", config_url="http://x/", url="http://x/", created_at=when))
+        s.commit()
+    with Session(engine) as s:
+        feed = s.exec(sa.select(Feed)).scalar_one()  # type: ignore[call-overload]
+        assert feed.created_at == when and feed.created_at.tzinfo is not None
+
+
+def test_sqlite_runs_in_wal_mode(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    engine = open_store(f"sqlite:///{tmp_path / 'x.db'}")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
