@@ -43,6 +43,18 @@ class FetchSettings(BaseModel):
     failure_backoff_max: float = Field(86400.0, ge=0, description="longest wait for a failing feed")
 
 
+class ExtractSettings(BaseModel):
+    """Full-text stage: when the feed's own text is enough, when to look again for edits, how many workers."""
+
+    enabled: bool = Field(True, description="fetch and extract the article behind every new item")
+    min_feed_text: int = Field(800, ge=0, description="characters of feed full text that make a page fetch needless")
+    workers: int = Field(2, ge=0, le=32, description="extraction processes (0: in-process, for debugging)")
+    max_attempts: int = Field(3, ge=1, description="tries before an article that fails to fetch is left alone")
+    recheck_hours: float = Field(6.0, ge=0, description="fetch young articles again after this long, to see edits")
+    recheck_days: float = Field(3.0, ge=0, description="articles older than this are not checked for edits")
+    cluster_days: float = Field(7.0, gt=0, description="how far back to look for other copies of a story")
+
+
 class Settings(BaseSettings):
     """Everything UnionWatch can be told; `unionwatch config show` prints the effective values."""
 
@@ -61,6 +73,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     allow_private_urls: bool = Field(False, description="allow article links to private/loopback addresses")
     fetch: FetchSettings = Field(default_factory=FetchSettings)
+    extract: ExtractSettings = Field(default_factory=ExtractSettings)
 
     smtp_host: str = ""
     smtp_port: int = Field(587, ge=1, le=65535)

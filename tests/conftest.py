@@ -149,22 +149,37 @@ def make_settings(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch):
         if key.startswith("UNIONWATCH_"):
             monkeypatch.delenv(key)
 
-    def build(feeds: list[tuple[str, str]], **fetch: object) -> Settings:
+    def build(
+        feeds: list[tuple[str, str]],
+        *,
+        extract: dict[str, object] | None = None,
+        allow_private: bool | None = None,
+        **fetch: object,
+    ) -> Settings:
+        """Articles are off unless `extract` is given: the ingest tests look at feeds alone."""
         feeds_file = tmp_path / "feeds.toml"
         feeds_file.write_text(
             "".join(f'[[feed]]\nname = "{name}"\nurl = "{url}"\nlang = "ru"\n\n' for name, url in feeds),
             encoding="utf-8",
         )
-        fetch_lines = "".join(f"{k} = {v!r}\n" for k, v in {"retries": 1, "backoff": 0.01, **fetch}.items())
+        fetch_lines = "".join(f"{k} = {_toml(v)}\n" for k, v in {"retries": 1, "backoff": 0.01, **fetch}.items())
+        extract_lines = "".join(f"{k} = {_toml(v)}\n" for k, v in (extract or {"enabled": False}).items())
         config = tmp_path / "unionwatch.toml"
         config.write_text(
             f'feeds = "feeds.toml"\ndata_dir = "data"\ndigests_dir = "digests"\ndatabase_url = "{db_url}"\n'
-            f"[fetch]\n{fetch_lines}",
+            f"allow_private_urls = {_toml(bool(extract) if allow_private is None else allow_private)}\n"
+            f"[fetch]\n{fetch_lines}[extract]\n{extract_lines}",
             encoding="utf-8",
         )
         return load_settings(config)
 
     return build
+
+
+def _toml(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value)
 
 
 @pytest.fixture

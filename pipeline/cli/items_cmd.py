@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime
 
 import click
 from sqlmodel import Session
 
 from pipeline.cli.common import AppContext, iso, print_json
+from pipeline.store import articles as article_store
 from pipeline.store import items as item_store
+from pipeline.store.models import Item
+from pipeline.textdiff import word_diff
 
 
 def _parse_since(value: str | None) -> datetime | None:
@@ -21,39 +25,106 @@ def _parse_since(value: str | None) -> datetime | None:
 
 @click.group("items")
 def command() -> None:
-    """Stored items."""
+    """Stored items: list them, or show one with its text and versions."""
 
 
 @command.command("list")
 @click.option("--since", help="Only items published (or first seen) on or after this ISO date.")
 @click.option("--feed", help="Only items first seen in this feed (by name).")
+@click.option("--lang", help="Only items in this language (ru, be, uk, en ...).")
+@click.option("--status", help="Only items whose extraction ended so (ok, feed, failed, refused, fetch_failed ...).")
 @click.option("--limit", default=50, show_default=True, help="How many items at most.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one object per item.")
 @click.pass_obj
-def list_items(app: AppContext, since: str | None, feed: str | None, limit: int, as_json: bool) -> None:
+def list_items(
+    app: AppContext,
+    since: str | None,
+    feed: str | None,
+    lang: str | None,
+    status: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
     """The newest items first."""
     with Session(app.engine) as session:
-        rows = item_store.list_items(session, since=_parse_since(since), feed=feed, limit=limit)
+        rows = item_store.list_items(
+            session, since=_parse_since(since), feed=feed, lang=lang, status=status, limit=limit
+        )
         if as_json:
-            print_json(
-                [
-                    {
-                        "id": item.id,
-                        "title": item.title,
-                        "url": item.url,
-                        "canonical_url": item.canonical_url,
-                        "guid": item.guid,
-                        "feed": feed_name,
-                        "sources": [name for _, name in item_store.sources_of(session, item.id or 0)],
-                        "published_at": iso(item.published_at),
-                        "first_seen_at": iso(item.first_seen_at),
-                        "last_seen_at": iso(item.last_seen_at),
-                    }
-                    for item, feed_name in rows
-                ]
-            )
+            print_json([_as_dict(session, item, feed_name) for item, feed_name in rows])
             return
     for item, feed_name in rows:
         when = (item.published_at or item.first_seen_at or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M")
-        click.echo(f"{item.id:>6}  {when}  {feed_name[:18]:18}  {item.title[:90]}")
+        click.echo(
+            f"{item.id:>6}  {when}  {item.lang or '--':2}  {item.extraction_status:12} {feed_name[:18]:18}  "
+            f"{item.title[:80]}"
+        )
     click.echo(f"{len(rows)} items")
+
+
+def _as_dict(session: Session, item: Item, feed_name: str) -> dict[str, object]:
+    return {
+        "id": item.id,
+        "title": item.title,
+        "url": item.url,
+        "canonical_url": item.canonical_url,
+        "guid": item.guid,
+        "feed": feed_name,
+        "sources": [name for _, name in item_store.sources_of(session, item.id or 0)],
+        "published_at": iso(item.published_at),
+        "first_seen_at": iso(item.first_seen_at),
+        "last_seen_at": iso(item.last_seen_at),
+        "lang": item.lang,
+        "status": item.extraction_status,
+        "reason": item.extraction_reason,
+        "cluster_id": item.cluster_id,
+        "versions": len(article_store.versions_of(session, item.id or 0)),
+        "text_chars": len(item.text),
+    }
+
+
+@command.command("show")
+@click.argument("item_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the text and every version.")
+@click.pass_obj
+def show(app: AppContext, item_id: int, as_json: bool) -> None:
+    """One item: metadata, sources, story cluster, text, and a word-level diff between its versions."""
+    with Session(app.engine) as session:
+        item = session.get(Item, item_id)
+        if item is None:
+            raise click.ClickException(f"items: no item {item_id}")
+        versions = article_store.versions_of(session, item_id)
+        sources = item_store.sources_of(session, item_id)
+        cluster = article_store.cluster_members(session, item.cluster_id) if item.cluster_id else []
+        feed_name = sources[0][1] if sources else ""
+        if as_json:
+            data = _as_dict(session, item, feed_name)
+            data["text"] = item.text
+            data["versions"] = [
+                {"version": v.version, "fetched_at": iso(v.fetched_at), "title": v.title, "text": v.text}
+                for v in versions
+            ]
+            print_json(data)
+            return
+    click.echo(f"#{item.id}  {item.title}")
+    click.echo(f"url:        {item.url}")
+    click.echo(f"published:  {iso(item.published_at) or 'unknown'}   first seen: {iso(item.first_seen_at)}")
+    click.echo(f"language:   {item.lang or 'unknown'}   site: {item.site_name or '-'}   author: {item.author or '-'}")
+    reason = f" ({item.extraction_reason})" if item.extraction_reason else ""
+    click.echo(f"extraction: {item.extraction_status}{reason}")
+    click.echo("sources:    " + ", ".join(name for _, name in sources))
+    others = [(i, n) for i, n in cluster if i.id != item.id]
+    if others:
+        click.echo("same story: " + "; ".join(f"#{i.id} {n}: {i.title[:60]}" for i, n in others))
+    click.echo("")
+    click.echo(item.text or item.summary)
+    for previous, current in itertools.pairwise(versions):
+        click.echo("")
+        click.echo(
+            f"--- version {previous.version} ({iso(previous.fetched_at)}) → version {current.version} "
+            f"({iso(current.fetched_at)})"
+        )
+        for hunk in word_diff(previous.text, current.text):
+            click.echo("  … " + hunk + " …")
+    if len(versions) == 1:
+        click.echo(f"\n(version 1 of 1, fetched {iso(versions[0].fetched_at)})")

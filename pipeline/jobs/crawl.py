@@ -25,9 +25,11 @@ from pipeline.domain import FetchedBody, ParsedFeed
 from pipeline.errors import FetchError, ParseError, UnionWatchError
 from pipeline.feedlist import load_sources
 from pipeline.fetch import Fetcher
+from pipeline.jobs.articles import ArticleStage
 from pipeline.jobs.workers import make_pool
 from pipeline.parse import parse_feed
 from pipeline.settings import Settings
+from pipeline.store import articles as article_store
 from pipeline.store import feeds as feed_store
 from pipeline.store import items as item_store
 from pipeline.store.models import CrawlRun, Feed, FetchAttempt
@@ -45,6 +47,7 @@ class FeedOutcome:
     items_seen: int = 0
     error: str | None = None
     new_item_ids: list[int] = field(default_factory=list)
+    changed_item_ids: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -54,6 +57,7 @@ class CrawlSummary:
     failed: int = 0
     items_new: int = 0
     items_seen: int = 0
+    articles: str = ""
     seconds: float = 0.0
     requests: int = 0
     max_per_host: int = 0
@@ -66,7 +70,9 @@ class CrawlSummary:
     def line(self) -> str:
         return (
             f"crawl: {self.fetched} feeds fetched, {self.not_modified} not modified, {self.failed} failed; "
-            f"{self.items_new} items new, {self.items_seen} seen again; {self.seconds:.1f}s"
+            f"{self.items_new} items new, {self.items_seen} seen again; "
+            + (f"{self.articles}; " if self.articles else "")
+            + f"{self.seconds:.1f}s"
         )
 
     def add(self, outcome: FeedOutcome) -> None:
@@ -137,23 +143,31 @@ async def crawl_async(
     if on_start:
         on_start(len(due))
     summary = CrawlSummary()
-    pool = make_pool(workers) if due else None
+    pool = make_pool(settings.extract.workers if workers is None else workers)
     try:
-        async with Fetcher(settings.fetch, settings.user_agent, allow_private=True, transport=transport) as fetcher:
+        async with Fetcher(
+            settings.fetch, settings.user_agent, allow_private=settings.allow_private_urls, transport=transport
+        ) as fetcher:
+            stage = ArticleStage(fetcher, pool, engine, settings, clock)
+            with Session(engine) as session:  # left by an interrupted crawl, or due a check for edits
+                stage.schedule(article_store.due_item_ids(session, clock(), max_attempts=settings.extract.max_attempts))
             tasks = [
                 asyncio.create_task(_crawl_feed(fetcher, pool, engine, settings, clock, run_id, *feed))  # type: ignore[arg-type]
                 for feed in due
             ]
             for task in asyncio.as_completed(tasks):
                 outcome = await task
+                stage.schedule(outcome.new_item_ids + outcome.changed_item_ids)
                 summary.add(outcome)
                 if progress:
                     progress(outcome)
+            await stage.wait()
+            if stage.counts:
+                summary.articles = stage.summary()
             summary.requests = fetcher.stats.requests
             summary.max_per_host = fetcher.stats.most_concurrent_one_host
     finally:
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+        pool.shutdown(wait=True, cancel_futures=True)
     summary.seconds = time.perf_counter() - started
     with Session(engine) as session:
         run_row = session.get(CrawlRun, run_id)
@@ -270,7 +284,14 @@ def _record_success(
             )
         )
         session.commit()
-    return FeedOutcome(name, outcome, len(stored.new_ids), stored.seen, new_item_ids=stored.new_ids)
+    return FeedOutcome(
+        name,
+        outcome,
+        len(stored.new_ids),
+        stored.seen,
+        new_item_ids=stored.new_ids,
+        changed_item_ids=stored.changed_ids,
+    )
 
 
 def _record_failure(

@@ -10,7 +10,7 @@ import multiprocessing
 import os
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 
-PRELOAD = ["pipeline.parse"]
+PRELOAD = ["pipeline.parse", "pipeline.extract", "trafilatura", "pipeline.language", "pipeline.fingerprint"]
 
 
 def make_pool(workers: int | None = None) -> Executor:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, insert, update
@@ -16,6 +16,7 @@ from pipeline.store.models import Feed, Item, ItemSource
 class StoredEntries:
     new_ids: list[int]
     seen: int
+    changed_ids: list[int] = field(default_factory=list)  # known items whose feed entry now says something else
 
 
 def store_entries(session: Session, feed_id: int, entries: tuple[Entry, ...], now: datetime) -> StoredEntries:
@@ -77,8 +78,19 @@ def store_entries(session: Session, feed_id: int, entries: tuple[Entry, ...], no
         new_ids = [int(row[0]) for row in inserted]
         _add_sources(session, feed_id, list(zip(new_ids, fresh, strict=True)), now)
 
+    changed: list[int] = []
     if known:
         session.execute(update(Item).where(col(Item.id).in_(list(known))).values(last_seen_at=now))
+        stored = session.exec(select(Item.id, Item.title, Item.content).where(col(Item.id).in_(list(known)))).all()
+        for item_id, title, content in stored:
+            entry = known[int(item_id or 0)]
+            if (entry.content and entry.content != content) or (entry.title and entry.title != title):
+                changed.append(int(item_id or 0))
+                session.execute(
+                    update(Item)
+                    .where(col(Item.id) == item_id)
+                    .values(title=entry.title or title, summary=entry.summary, content=entry.content or content)
+                )
         linked = set(
             session.exec(
                 select(ItemSource.item_id).where(
@@ -93,7 +105,7 @@ def store_entries(session: Session, feed_id: int, entries: tuple[Entry, ...], no
                 .values(last_seen_at=now)
             )
         _add_sources(session, feed_id, [(i, e) for i, e in known.items() if i not in linked], now)
-    return StoredEntries(new_ids, len(known))
+    return StoredEntries(new_ids, len(known), changed)
 
 
 def _add_sources(session: Session, feed_id: int, pairs: list[tuple[int, Entry]], now: datetime) -> None:
@@ -119,6 +131,8 @@ def list_items(
     *,
     since: datetime | None = None,
     feed: str | None = None,
+    lang: str | None = None,
+    status: str | None = None,
     limit: int = 50,
 ) -> list[tuple[Item, str]]:
     query = select(Item, Feed.name).join(Feed, col(Feed.id) == Item.feed_id)
@@ -126,6 +140,10 @@ def list_items(
         query = query.where(func.coalesce(Item.published_at, Item.first_seen_at) >= since)
     if feed:
         query = query.where(Feed.name == feed)
+    if lang:
+        query = query.where(Item.lang == lang)
+    if status:
+        query = query.where(Item.extraction_status == status)
     query = query.order_by(col(Item.first_seen_at).desc(), col(Item.id).desc()).limit(limit)
     return [(item, name) for item, name in session.exec(query).all()]
 

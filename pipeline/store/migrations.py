@@ -153,8 +153,30 @@ def _0001_initial(op: Operations) -> None:
     op.create_index(op.f("ix_item_versions_item_id"), "item_versions", ["item_id"], unique=False)
 
 
+def _0002_full_text(op: Operations) -> None:
+    with op.batch_alter_table("items") as batch:
+        batch.add_column(sa.Column("text", sa.Text(), server_default="", nullable=False))
+        batch.add_column(sa.Column("lang", sa.String(length=8), server_default="", nullable=False))
+        batch.add_column(sa.Column("extraction_status", sa.String(length=20), server_default="pending", nullable=False))
+        batch.add_column(sa.Column("extraction_reason", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("extraction_attempts", sa.Integer(), server_default="0", nullable=False))
+        batch.add_column(sa.Column("extracted_at", sa.DateTime(), nullable=True))
+        batch.add_column(sa.Column("recheck_at", sa.DateTime(), nullable=True))
+        batch.add_column(sa.Column("article_etag", sa.String(length=500), nullable=True))
+        batch.add_column(sa.Column("article_last_modified", sa.String(length=100), nullable=True))
+        batch.add_column(sa.Column("site_name", sa.String(length=200), server_default="", nullable=False))
+        batch.add_column(sa.Column("text_hash", sa.String(length=64), nullable=True))
+        batch.add_column(sa.Column("minhash", sa.LargeBinary(), nullable=True))
+        batch.add_column(sa.Column("cluster_id", sa.Integer(), nullable=True))
+        batch.create_index("ix_items_lang", ["lang"])
+        batch.create_index("ix_items_extraction_status", ["extraction_status"])
+        batch.create_index("ix_items_recheck_at", ["recheck_at"])
+        batch.create_index("ix_items_cluster_id", ["cluster_id"])
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _0001_initial),
+    ("0002_full_text", _0002_full_text),
 ]
 
 _TABLE = sa.Table(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import Column, DateTime, Index, LargeBinary, Text, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -111,6 +111,20 @@ class Item(SQLModel, table=True):
     published_at: datetime | None = _time(index=True)
     first_seen_at: datetime | None = _time(nullable=False, index=True)
     last_seen_at: datetime | None = _time()
+    # full text (migration 0002)
+    text: str = _text()  # the best text we have: extracted, else the feed's full text, else the summary
+    lang: str = Field(default="", max_length=8, index=True)
+    extraction_status: str = Field(default="pending", max_length=20, index=True)
+    extraction_reason: str | None = Field(default=None, sa_column=Column(Text))
+    extraction_attempts: int = 0
+    extracted_at: datetime | None = _time()
+    recheck_at: datetime | None = _time(index=True)  # when to fetch the article again to notice edits
+    article_etag: str | None = Field(default=None, max_length=500)
+    article_last_modified: str | None = Field(default=None, max_length=100)
+    site_name: str = Field(default="", max_length=200)
+    text_hash: str | None = Field(default=None, max_length=64)
+    minhash: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    cluster_id: int | None = Field(default=None, index=True)
 
 
 class ItemSource(SQLModel, table=True):

@@ -1,0 +1,166 @@
+"""The article stage of a crawl: fetch each new item's page, extract it in a worker, store text and cluster.
+
+Runs interleaved with the feed fetches on the same event loop and under the same fetch limits; the CPU work
+(extraction, language, MinHash) goes to the worker pool so both cores are busy while the loop keeps fetching.
+Article links come from third-party feeds, so their addresses are checked unless private URLs are allowed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from pipeline.errors import FetchError, RefusedURLError
+from pipeline.extract import Extracted, extract_article, from_feed_text
+from pipeline.fetch import Fetcher
+from pipeline.fingerprint import best_match
+from pipeline.language import detect_language
+from pipeline.settings import Settings
+from pipeline.store import articles as article_store
+
+log = logging.getLogger("unionwatch.articles")
+
+PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+
+
+class ArticleStage:
+    def __init__(
+        self,
+        fetcher: Fetcher,
+        pool: Executor,
+        engine: Engine,
+        settings: Settings,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.fetcher, self.pool, self.engine, self.settings, self.clock = fetcher, pool, engine, settings, clock
+        self.limits = settings.extract
+        self.counts: Counter[str] = Counter()
+        self.new_versions = 0
+        self._index: dict[str, list[tuple[int, int, bytes]]] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def schedule(self, item_ids: list[int]) -> None:
+        if item_ids and self.limits.enabled:
+            self._tasks.append(asyncio.create_task(self._run(item_ids)))
+
+    async def wait(self) -> None:
+        while self._tasks:
+            tasks, self._tasks = self._tasks, []
+            await asyncio.gather(*tasks)
+
+    async def _run(self, item_ids: list[int]) -> None:
+        with Session(self.engine) as session:
+            jobs = article_store.jobs_for(session, item_ids)
+        await asyncio.gather(*(self._one(job) for job in jobs))
+
+    async def _one(self, job: article_store.ArticleJob) -> None:
+        try:
+            await self._process(job)
+        except Exception:  # one article's bug must not end the crawl; logged with its traceback
+            log.exception("articles: item %d (%s): unexpected error", job.item_id, job.url)
+            self.counts["failed"] += 1
+
+    async def _process(self, job: article_store.ArticleJob) -> None:
+        loop = asyncio.get_running_loop()
+        etag = last_modified = None
+        if len(job.content) >= self.limits.min_feed_text:
+            result = await loop.run_in_executor(
+                self.pool, functools.partial(from_feed_text, job.content, lang_hint=job.lang_hint)
+            )
+        elif not job.url:
+            result = Extracted(status="no_link", reason="article: the feed entry has no link")
+        else:
+            try:
+                body = await self.fetcher.get(
+                    job.url,
+                    etag=job.etag if job.had_text else None,
+                    last_modified=job.last_modified if job.had_text else None,
+                    check_address=True,  # feeds are the user's choice; their links are not
+                    accept=PAGE_ACCEPT,
+                )
+            except RefusedURLError as exc:
+                result = Extracted(status="refused", reason=str(exc))
+            except FetchError as exc:
+                result = Extracted(status="fetch_failed", reason=str(exc))
+            else:
+                if body.not_modified:
+                    with Session(self.engine) as session:
+                        article_store.mark_not_modified(session, job.item_id, self.clock(), self._recheck(job))
+                        session.commit()
+                    self.counts["not_modified"] += 1
+                    return
+                etag, last_modified = body.etag, body.last_modified
+                result = await loop.run_in_executor(
+                    self.pool,
+                    functools.partial(
+                        extract_article,
+                        body.body,
+                        url=body.url,
+                        content_type=body.content_type,
+                        lang_hint=job.lang_hint,
+                    ),
+                )
+        if not result.lang:
+            result = replace(result, lang=detect_language(f"{job.title}. {job.summary}", hint=job.lang_hint))
+        self._store(job, result, etag, last_modified)
+
+    def _recheck(self, job: article_store.ArticleJob) -> timedelta | None:
+        now = self.clock()
+        if job.published is not None and now - job.published > timedelta(days=self.limits.recheck_days):
+            return None
+        return timedelta(hours=self.limits.recheck_hours) if self.limits.recheck_hours else None
+
+    def _store(
+        self, job: article_store.ArticleJob, result: Extracted, etag: str | None, last_modified: str | None
+    ) -> None:
+        now = self.clock()
+        cluster_id = None
+        if result.minhash is not None and not job.had_text:
+            candidates = self._candidates(result.lang, now)
+            match = best_match(result.minhash, [(cid, sig) for iid, cid, sig in candidates if iid != job.item_id])
+            cluster_id = match[0] if match else None
+        good = result.status in article_store.GOOD
+        with Session(self.engine) as session:
+            outcome = article_store.apply_result(
+                session,
+                job,
+                result,
+                now,
+                cluster_id=cluster_id,
+                etag=etag,
+                last_modified=last_modified,
+                recheck_after=self._recheck(job) if good else None,
+            )
+            session.commit()
+        if result.minhash is not None and not job.had_text:
+            self._index.setdefault(result.lang, []).append((job.item_id, cluster_id or job.item_id, result.minhash))
+        self.counts[result.status] += 1
+        if outcome.new_version and outcome.new_version > 1:
+            self.new_versions += 1
+            log.info("articles: item %d changed, stored version %d (%s)", job.item_id, outcome.new_version, job.url)
+        if not good and result.reason:
+            log.info("articles: item %d: %s (%s)", job.item_id, result.status, result.reason)
+
+    def _candidates(self, lang: str, now: datetime) -> list[tuple[int, int, bytes]]:
+        if lang not in self._index:
+            with Session(self.engine) as session:
+                since = now - timedelta(days=self.limits.cluster_days)
+                self._index[lang] = article_store.cluster_candidates(session, lang, since)
+        return self._index[lang]
+
+    def summary(self) -> str:
+        extracted = self.counts["ok"] + self.counts["feed"]
+        failed = sum(v for k, v in self.counts.items() if k not in ("ok", "feed", "not_modified"))
+        text = f"articles: {extracted} extracted ({self.counts['feed']} from the feed), {failed} without text"
+        if self.new_versions:
+            text += f", {self.new_versions} edited"
+        return text
