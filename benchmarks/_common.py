@@ -147,22 +147,30 @@ class Hosts:
 
 
 def serve_in_child(
-    count: int, latency: float, routes: list[tuple[int, str, bytes, str]]
+    count: int, latency: float, routes: list[tuple[int, str, bytes, str]], patch: tuple[str, ...] = ()
 ) -> tuple[int, Any, int | None]:
     """Start Hosts in a child process with the given (host index, path, body, etag) routes.
+
+    Each placeholder in `patch` is replaced in the bodies by the port the servers got.
 
     Returns the port and a connection: send "stats" to get (requests, {host: peak concurrent}), "stop" to end.
     """
     parent, child = multiprocessing.Pipe()
-    proc = multiprocessing.get_context("fork").Process(target=_child, args=(child, count, latency, routes), daemon=True)
+    proc = multiprocessing.get_context("fork").Process(
+        target=_child, args=(child, count, latency, routes, patch), daemon=True
+    )
     proc.start()
     port = parent.recv()
     return port, parent, proc.pid
 
 
-def _child(conn: Any, count: int, latency: float, routes: list[tuple[int, str, bytes, str]]) -> None:
+def _child(
+    conn: Any, count: int, latency: float, routes: list[tuple[int, str, bytes, str]], patch: tuple[str, ...]
+) -> None:
     hosts = Hosts(count, latency)
     for index, path, body, etag in routes:
+        for placeholder in patch:  # e.g. the port, unknown until the servers are bound
+            body = body.replace(placeholder.encode(), str(hosts.port).encode())
         hosts.add(hosts.addresses[index], path, body, etag)
     conn.send(hosts.port)
     while True:

@@ -71,7 +71,9 @@ def main() -> None:
         if args.per_host:
             fetch.append(f"per_host = {args.per_host}")
         (folder / "unionwatch.toml").write_text(
-            'feeds = "feeds.toml"\ndata_dir = "data"\n[fetch]\n' + "\n".join(fetch) + "\n", encoding="utf-8"
+            # the feed stage alone: articles are benchmarked by benchmarks/extract.py
+            'feeds = "feeds.toml"\ndata_dir = "data"\n[extract]\nenabled = false\n[fetch]\n' + "\n".join(fetch) + "\n",
+            encoding="utf-8",
         )
         settings = load_settings(folder / "unionwatch.toml")
         engine = open_store(settings.db_url)

@@ -48,14 +48,36 @@ def similarity(a: bytes, b: bytes) -> float:
     return float(np.mean(np.frombuffer(a, dtype=np.uint32) == np.frombuffer(b, dtype=np.uint32)))
 
 
-def best_match(sig: bytes, candidates: list[tuple[int, bytes]]) -> tuple[int, float] | None:
-    """The candidate (id, similarity) most like `sig`, if any reaches SAME_STORY. Vectorised over all."""
-    if not candidates:
-        return None
-    matrix = np.frombuffer(b"".join(c[1] for c in candidates), dtype=np.uint32).reshape(len(candidates), -1)
-    scores = (matrix == np.frombuffer(sig, dtype=np.uint32)).mean(axis=1)
-    best = int(np.argmax(scores))
-    return (candidates[best][0], float(scores[best])) if scores[best] >= SAME_STORY else None
+class SignatureIndex:
+    """Signatures of one language's recent items, in one growing matrix, so that matching stays vectorised."""
+
+    def __init__(self, rows: list[tuple[int, int, bytes]] | None = None) -> None:
+        rows = rows or []
+        self.ids: list[int] = []
+        self.clusters: list[int] = []
+        self._matrix = np.empty((max(64, len(rows)), PERMUTATIONS), dtype=np.uint32)
+        for item_id, cluster_id, sig in rows:
+            self.add(item_id, cluster_id, sig)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def add(self, item_id: int, cluster_id: int, sig: bytes) -> None:
+        if len(self.ids) == len(self._matrix):
+            self._matrix = np.concatenate([self._matrix, np.empty_like(self._matrix)])
+        self._matrix[len(self.ids)] = np.frombuffer(sig, dtype=np.uint32)
+        self.ids.append(item_id)
+        self.clusters.append(cluster_id)
+
+    def match(self, sig: bytes, *, exclude: int | None = None) -> tuple[int, float] | None:
+        """(cluster id, similarity) of the most similar other item, if it reaches SAME_STORY."""
+        if not self.ids:
+            return None
+        scores = (self._matrix[: len(self.ids)] == np.frombuffer(sig, dtype=np.uint32)).mean(axis=1)
+        if exclude is not None and exclude in self.ids:
+            scores[self.ids.index(exclude)] = -1.0
+        best = int(np.argmax(scores))
+        return (self.clusters[best], float(scores[best])) if scores[best] >= SAME_STORY else None
 
 
 def normalise(text: str) -> str:

@@ -22,7 +22,8 @@ from sqlmodel import Session
 from pipeline.errors import FetchError, RefusedURLError
 from pipeline.extract import Extracted, extract_article, from_feed_text
 from pipeline.fetch import Fetcher
-from pipeline.fingerprint import best_match
+from pipeline.fingerprint import SignatureIndex
+from pipeline.jobs.writer import BatchWriter
 from pipeline.language import detect_language
 from pipeline.settings import Settings
 from pipeline.store import articles as article_store
@@ -38,14 +39,16 @@ class ArticleStage:
         fetcher: Fetcher,
         pool: Executor,
         engine: Engine,
+        writer: BatchWriter,
         settings: Settings,
         clock: Callable[[], datetime],
     ) -> None:
         self.fetcher, self.pool, self.engine, self.settings, self.clock = fetcher, pool, engine, settings, clock
+        self.writer = writer
         self.limits = settings.extract
         self.counts: Counter[str] = Counter()
         self.new_versions = 0
-        self._index: dict[str, list[tuple[int, int, bytes]]] = {}
+        self._index: dict[str, SignatureIndex] = {}
         self._tasks: list[asyncio.Task[None]] = []
 
     def schedule(self, item_ids: list[int]) -> None:
@@ -93,9 +96,14 @@ class ArticleStage:
                 result = Extracted(status="fetch_failed", reason=str(exc))
             else:
                 if body.not_modified:
-                    with Session(self.engine) as session:
-                        article_store.mark_not_modified(session, job.item_id, self.clock(), self._recheck(job))
-                        session.commit()
+                    await self.writer.write(
+                        functools.partial(
+                            article_store.mark_not_modified,
+                            item_id=job.item_id,
+                            now=self.clock(),
+                            recheck_after=self._recheck(job),
+                        )
+                    )
                     self.counts["not_modified"] += 1
                     return
                 etag, last_modified = body.etag, body.last_modified
@@ -107,11 +115,12 @@ class ArticleStage:
                         url=body.url,
                         content_type=body.content_type,
                         lang_hint=job.lang_hint,
+                        need_date=job.published is None,
                     ),
                 )
         if not result.lang:
             result = replace(result, lang=detect_language(f"{job.title}. {job.summary}", hint=job.lang_hint))
-        self._store(job, result, etag, last_modified)
+        await self._store(job, result, etag, last_modified)
 
     def _recheck(self, job: article_store.ArticleJob) -> timedelta | None:
         now = self.clock()
@@ -119,30 +128,29 @@ class ArticleStage:
             return None
         return timedelta(hours=self.limits.recheck_hours) if self.limits.recheck_hours else None
 
-    def _store(
+    async def _store(
         self, job: article_store.ArticleJob, result: Extracted, etag: str | None, last_modified: str | None
     ) -> None:
         now = self.clock()
         cluster_id = None
         if result.minhash is not None and not job.had_text:
-            candidates = self._candidates(result.lang, now)
-            match = best_match(result.minhash, [(cid, sig) for iid, cid, sig in candidates if iid != job.item_id])
+            index = self._candidates(result.lang, now)
+            match = index.match(result.minhash, exclude=job.item_id)
             cluster_id = match[0] if match else None
+            index.add(job.item_id, cluster_id or job.item_id, result.minhash)  # now, so a twin in flight sees it
         good = result.status in article_store.GOOD
-        with Session(self.engine) as session:
-            outcome = article_store.apply_result(
-                session,
-                job,
-                result,
-                now,
+        outcome = await self.writer.write(
+            functools.partial(
+                article_store.apply_result,
+                job=job,
+                result=result,
+                now=now,
                 cluster_id=cluster_id,
                 etag=etag,
                 last_modified=last_modified,
                 recheck_after=self._recheck(job) if good else None,
             )
-            session.commit()
-        if result.minhash is not None and not job.had_text:
-            self._index.setdefault(result.lang, []).append((job.item_id, cluster_id or job.item_id, result.minhash))
+        )
         self.counts[result.status] += 1
         if outcome.new_version and outcome.new_version > 1:
             self.new_versions += 1
@@ -150,11 +158,11 @@ class ArticleStage:
         if not good and result.reason:
             log.info("articles: item %d: %s (%s)", job.item_id, result.status, result.reason)
 
-    def _candidates(self, lang: str, now: datetime) -> list[tuple[int, int, bytes]]:
+    def _candidates(self, lang: str, now: datetime) -> SignatureIndex:
         if lang not in self._index:
             with Session(self.engine) as session:
                 since = now - timedelta(days=self.limits.cluster_days)
-                self._index[lang] = article_store.cluster_candidates(session, lang, since)
+                self._index[lang] = SignatureIndex(article_store.cluster_candidates(session, lang, since))
         return self._index[lang]
 
     def summary(self) -> str:

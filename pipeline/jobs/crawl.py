@@ -8,6 +8,7 @@ feeds still in flight and a rerun stores nothing twice.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from pipeline.feedlist import load_sources
 from pipeline.fetch import Fetcher
 from pipeline.jobs.articles import ArticleStage
 from pipeline.jobs.workers import make_pool
+from pipeline.jobs.writer import BatchWriter
 from pipeline.parse import parse_feed
 from pipeline.settings import Settings
 from pipeline.store import articles as article_store
@@ -148,11 +150,12 @@ async def crawl_async(
         async with Fetcher(
             settings.fetch, settings.user_agent, allow_private=settings.allow_private_urls, transport=transport
         ) as fetcher:
-            stage = ArticleStage(fetcher, pool, engine, settings, clock)
+            writer = BatchWriter(engine)
+            stage = ArticleStage(fetcher, pool, engine, writer, settings, clock)
             with Session(engine) as session:  # left by an interrupted crawl, or due a check for edits
                 stage.schedule(article_store.due_item_ids(session, clock(), max_attempts=settings.extract.max_attempts))
             tasks = [
-                asyncio.create_task(_crawl_feed(fetcher, pool, engine, settings, clock, run_id, *feed))  # type: ignore[arg-type]
+                asyncio.create_task(_crawl_feed(fetcher, pool, writer, settings, clock, run_id, *feed))  # type: ignore[arg-type]
                 for feed in due
             ]
             for task in asyncio.as_completed(tasks):
@@ -197,7 +200,7 @@ class _Clock:
 async def _crawl_feed(
     fetcher: Fetcher,
     pool: Executor,
-    engine: Engine,
+    writer: BatchWriter,
     settings: Settings,
     clock: _Clock,
     run_id: int,
@@ -211,21 +214,47 @@ async def _crawl_feed(
     started_at = clock()
     t0 = time.perf_counter()
     body: FetchedBody | None = None
+    error: UnionWatchError | None = None
+    parsed: ParsedFeed | None = None
     try:
         body = await fetcher.get(url, etag=etag, last_modified=last_modified, accept=FEED_ACCEPT)
-        parsed: ParsedFeed | None = None
         if not body.not_modified:
             loop = asyncio.get_running_loop()
             parsed = await loop.run_in_executor(pool, _parse_job, body.body, name, body.content_type, body.url)
     except (FetchError, ParseError) as exc:
-        return _record_failure(engine, settings, clock(), run_id, feed_id, name, failures, exc, body, started_at, t0)
+        error = exc
     except Exception as exc:  # a bug in one feed's path must not end the crawl; it is logged and counted
         log.exception("crawl: feed %s: unexpected error", name)
-        wrapped = UnionWatchError(f"crawl: feed {name}: internal error {type(exc).__name__}: {exc}")
-        return _record_failure(
-            engine, settings, clock(), run_id, feed_id, name, failures, wrapped, body, started_at, t0
+        error = UnionWatchError(f"crawl: feed {name}: internal error {type(exc).__name__}: {exc}")
+    if error is not None or body is None:
+        return await writer.write(
+            functools.partial(
+                _record_failure,
+                settings=settings,
+                now=clock(),
+                run_id=run_id,
+                feed_id=feed_id,
+                name=name,
+                failures=failures,
+                exc=error or UnionWatchError(f"crawl: feed {name}: no response"),
+                body=body,
+                started_at=started_at,
+                t0=t0,
+            )
         )
-    return _record_success(engine, clock(), run_id, feed_id, name, body, parsed, started_at, t0)
+    return await writer.write(
+        functools.partial(
+            _record_success,
+            now=clock(),
+            run_id=run_id,
+            feed_id=feed_id,
+            name=name,
+            body=body,
+            parsed=parsed,
+            started_at=started_at,
+            t0=t0,
+        )
+    )
 
 
 def _parse_job(body: bytes, name: str, content_type: str, base_url: str) -> ParsedFeed:
@@ -233,7 +262,7 @@ def _parse_job(body: bytes, name: str, content_type: str, base_url: str) -> Pars
 
 
 def _record_success(
-    engine: Engine,
+    session: Session,
     now: datetime,
     run_id: int,
     feed_id: int,
@@ -258,32 +287,30 @@ def _record_success(
         changes["last_modified"] = body.last_modified
     elif body.etag:
         changes["etag"] = body.etag
-    with Session(engine) as session:
-        stored = item_store.StoredEntries([], 0)
-        if parsed is not None:
-            stored = item_store.store_entries(session, feed_id, parsed.entries, now)
-            changes["last_warning"] = parsed.warning
-            if parsed.title:
-                changes["title"] = parsed.title[:500]
-            if parsed.warning:
-                log.warning("parse: feed %s: malformed, kept %d items (%s)", name, len(parsed.entries), parsed.warning)
-        outcome = "not_modified" if body.not_modified else "ok"
-        session.execute(update(Feed).where(col(Feed.id) == feed_id).values(**changes))
-        session.execute(
-            insert(FetchAttempt).values(
-                feed_id=feed_id,
-                crawl_id=run_id,
-                started_at=started_at,
-                duration_ms=int((time.perf_counter() - t0) * 1000),
-                outcome=outcome,
-                http_status=body.status,
-                warning=parsed.warning if parsed else None,
-                bytes=len(body.body),
-                items_new=len(stored.new_ids),
-                items_seen=stored.seen,
-            )
+    stored = item_store.StoredEntries([], 0)
+    if parsed is not None:
+        stored = item_store.store_entries(session, feed_id, parsed.entries, now)
+        changes["last_warning"] = parsed.warning
+        if parsed.title:
+            changes["title"] = parsed.title[:500]
+        if parsed.warning:
+            log.warning("parse: feed %s: malformed, kept %d items (%s)", name, len(parsed.entries), parsed.warning)
+    outcome = "not_modified" if body.not_modified else "ok"
+    session.execute(update(Feed).where(col(Feed.id) == feed_id).values(**changes))
+    session.execute(
+        insert(FetchAttempt).values(
+            feed_id=feed_id,
+            crawl_id=run_id,
+            started_at=started_at,
+            duration_ms=int((time.perf_counter() - t0) * 1000),
+            outcome=outcome,
+            http_status=body.status,
+            warning=parsed.warning if parsed else None,
+            bytes=len(body.body),
+            items_new=len(stored.new_ids),
+            items_seen=stored.seen,
         )
-        session.commit()
+    )
     return FeedOutcome(
         name,
         outcome,
@@ -295,7 +322,7 @@ def _record_success(
 
 
 def _record_failure(
-    engine: Engine,
+    session: Session,
     settings: Settings,
     now: datetime,
     run_id: int,
@@ -313,32 +340,30 @@ def _record_failure(
     message = f"feed {name}: {message}" if f"feed {name}" not in message else message
     log.warning("%s", message)
     status = getattr(exc, "status", None) or (body.status if body else None)
-    with Session(engine) as session:
-        feed = session.get(Feed, feed_id)
-        assert feed is not None
-        feed.consecutive_failures = failures + 1
-        feed.failing_since = feed.failing_since or now
-        feed.last_attempt_at = feed.last_error_at = now
-        feed.last_error = message
-        feed.next_check_at = next_check(
-            now,
-            feed.consecutive_failures,
-            base=settings.fetch.failure_backoff,
-            ceiling=settings.fetch.failure_backoff_max,
-            retry_after=exc.retry_after if isinstance(exc, FetchError) else None,
+    feed = session.get(Feed, feed_id)
+    assert feed is not None
+    feed.consecutive_failures = failures + 1
+    feed.failing_since = feed.failing_since or now
+    feed.last_attempt_at = feed.last_error_at = now
+    feed.last_error = message
+    feed.next_check_at = next_check(
+        now,
+        feed.consecutive_failures,
+        base=settings.fetch.failure_backoff,
+        ceiling=settings.fetch.failure_backoff_max,
+        retry_after=exc.retry_after if isinstance(exc, FetchError) else None,
+    )
+    session.add(feed)
+    session.add(
+        FetchAttempt(
+            feed_id=feed_id,
+            crawl_id=run_id,
+            started_at=started_at,
+            duration_ms=int((time.perf_counter() - t0) * 1000),
+            outcome="error",
+            http_status=status,
+            error=message,
+            bytes=len(body.body) if body else 0,
         )
-        session.add(feed)
-        session.add(
-            FetchAttempt(
-                feed_id=feed_id,
-                crawl_id=run_id,
-                started_at=started_at,
-                duration_ms=int((time.perf_counter() - t0) * 1000),
-                outcome="error",
-                http_status=status,
-                error=message,
-                bytes=len(body.body) if body else 0,
-            )
-        )
-        session.commit()
+    )
     return FeedOutcome(name, "error", error=message)

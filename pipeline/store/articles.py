@@ -50,7 +50,7 @@ def jobs_for(session: Session, item_ids: list[int]) -> list[ArticleJob]:
             last_modified=item.article_last_modified,
             attempts=item.extraction_attempts,
             had_text=item.extraction_status in GOOD,
-            published=item.published_at or item.first_seen_at,
+            published=item.published_at,
         )
         for item, lang in rows
     ]
@@ -119,7 +119,7 @@ def apply_result(
         item.site_name = (result.site_name or item.site_name)[:200]
         item.author = item.author or result.author
         item.published_at = item.published_at or result.published
-        digest = text_hash(result.text)
+        digest = result.text_hash or text_hash(result.text)
         if digest != item.text_hash:
             latest = session.exec(select(func.max(ItemVersion.version)).where(ItemVersion.item_id == job.item_id)).one()
             new_version = int(latest or 0) + 1
