@@ -28,7 +28,7 @@ def _identifier() -> Any:
 
 def detect_language(text: str, *, hint: str = "") -> str:
     """An ISO 639-1 code, or `hint` (the feed's declared language) when the text is too short to tell."""
-    sample = text[:3000]
+    sample = text[:1200]  # enough for a confident answer; langid is linear in the length
     letters = sum(ch.isalpha() for ch in sample)
     if letters < 12:
         return hint

@@ -23,6 +23,7 @@ from pipeline.errors import FetchError, RefusedURLError
 from pipeline.extract import Extracted, extract_article, from_feed_text
 from pipeline.fetch import Fetcher
 from pipeline.fingerprint import SignatureIndex
+from pipeline.jobs.workers import in_pool
 from pipeline.jobs.writer import BatchWriter
 from pipeline.language import detect_language
 from pipeline.settings import Settings
@@ -73,12 +74,9 @@ class ArticleStage:
             self.counts["failed"] += 1
 
     async def _process(self, job: article_store.ArticleJob) -> None:
-        loop = asyncio.get_running_loop()
         etag = last_modified = None
         if len(job.content) >= self.limits.min_feed_text:
-            result = await loop.run_in_executor(
-                self.pool, functools.partial(from_feed_text, job.content, lang_hint=job.lang_hint)
-            )
+            result = await in_pool(self.pool, from_feed_text, job.content, lang_hint=job.lang_hint)
         elif not job.url:
             result = Extracted(status="no_link", reason="article: the feed entry has no link")
         else:
@@ -107,16 +105,14 @@ class ArticleStage:
                     self.counts["not_modified"] += 1
                     return
                 etag, last_modified = body.etag, body.last_modified
-                result = await loop.run_in_executor(
+                result = await in_pool(
                     self.pool,
-                    functools.partial(
-                        extract_article,
-                        body.body,
-                        url=body.url,
-                        content_type=body.content_type,
-                        lang_hint=job.lang_hint,
-                        need_date=job.published is None,
-                    ),
+                    extract_article,
+                    body.body,
+                    url=body.url,
+                    content_type=body.content_type,
+                    lang_hint=job.lang_hint,
+                    need_date=job.published is None,
                 )
         if not result.lang:
             result = replace(result, lang=detect_language(f"{job.title}. {job.summary}", hint=job.lang_hint))

@@ -27,7 +27,7 @@ from pipeline.errors import FetchError, ParseError, UnionWatchError
 from pipeline.feedlist import load_sources
 from pipeline.fetch import Fetcher
 from pipeline.jobs.articles import ArticleStage
-from pipeline.jobs.workers import make_pool
+from pipeline.jobs.workers import in_pool, make_pool
 from pipeline.jobs.writer import BatchWriter
 from pipeline.parse import parse_feed
 from pipeline.settings import Settings
@@ -219,8 +219,7 @@ async def _crawl_feed(
     try:
         body = await fetcher.get(url, etag=etag, last_modified=last_modified, accept=FEED_ACCEPT)
         if not body.not_modified:
-            loop = asyncio.get_running_loop()
-            parsed = await loop.run_in_executor(pool, _parse_job, body.body, name, body.content_type, body.url)
+            parsed = await in_pool(pool, _parse_job, body.body, name, body.content_type, body.url)
     except (FetchError, ParseError) as exc:
         error = exc
     except Exception as exc:  # a bug in one feed's path must not end the crawl; it is logged and counted

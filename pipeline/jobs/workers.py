@@ -6,11 +6,29 @@ process that has threads can deadlock. The server preloads the parsing modules o
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import multiprocessing
 import os
+from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from typing import Any, TypeVar
 
-PRELOAD = ["pipeline.parse", "pipeline.extract", "trafilatura", "pipeline.language", "pipeline.fingerprint"]
+T = TypeVar("T")
+
+PRELOAD = ["pipeline.parse", "pipeline.jobs.prewarm"]
+
+
+async def in_pool(pool: Executor, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run fn in the pool without ever blocking the event loop.
+
+    The first submit to a process pool starts the forkserver, which imports trafilatura: about a second in
+    which a plain `loop.run_in_executor(pool, ...)` would stop all fetching. Submitting from a thread keeps
+    the loop fetching while the workers start.
+    """
+    loop = asyncio.get_running_loop()
+    future = await loop.run_in_executor(None, pool.submit, functools.partial(fn, *args, **kwargs))
+    return await asyncio.wrap_future(future)
 
 
 def make_pool(workers: int | None = None) -> Executor:

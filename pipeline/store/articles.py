@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import func, insert, or_, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from pipeline.extract import Extracted
@@ -103,48 +104,74 @@ def apply_result(
     last_modified: str | None,
     recheck_after: timedelta | None,
 ) -> Outcome:
-    """Store one extraction; a changed text becomes a new version, the old ones stay. Caller commits."""
-    item = session.get(Item, job.item_id)
-    assert item is not None
-    item.extracted_at = now
-    item.extraction_attempts = job.attempts + 1
-    item.article_etag, item.article_last_modified = etag, last_modified
-    item.recheck_at = now + recheck_after if recheck_after is not None else None
+    """Store one extraction; a changed text becomes a new version, the old ones stay. Caller commits.
+
+    Core statements, not the ORM: this runs once per article on the event loop's thread.
+    """
+    row = session.execute(
+        sa_select(
+            col(Item.text_hash),
+            col(Item.cluster_id),
+            col(Item.author),
+            col(Item.published_at),
+            col(Item.site_name),
+            col(Item.title),
+        ).where(col(Item.id) == job.item_id)
+    ).one()
+    old_hash, old_cluster, author, published, site_name, title = row
+    values: dict[str, object] = {
+        "extracted_at": now,
+        "extraction_attempts": job.attempts + 1,
+        "article_etag": etag,
+        "article_last_modified": last_modified,
+        "recheck_at": now + recheck_after if recheck_after is not None else None,
+    }
     new_version = None
     if result.status in GOOD:
-        item.extraction_status, item.extraction_reason = result.status, None
-        item.text = result.text
-        item.lang = result.lang or item.lang
-        item.minhash = result.minhash
-        item.site_name = (result.site_name or item.site_name)[:200]
-        item.author = item.author or result.author
-        item.published_at = item.published_at or result.published
         digest = result.text_hash or text_hash(result.text)
-        if digest != item.text_hash:
-            latest = session.exec(select(func.max(ItemVersion.version)).where(ItemVersion.item_id == job.item_id)).one()
-            new_version = int(latest or 0) + 1
-            session.add(
-                ItemVersion(
+        values.update(
+            extraction_status=result.status,
+            extraction_reason=None,
+            text=result.text,
+            minhash=result.minhash,
+            text_hash=digest,
+            site_name=(result.site_name or site_name)[:200],
+            author=author or result.author,
+            published_at=published or result.published,
+            cluster_id=old_cluster or cluster_id or job.item_id,
+        )
+        if result.lang:
+            values["lang"] = result.lang
+        if digest != old_hash:
+            new_version = 1
+            if old_hash is not None:
+                latest = session.execute(
+                    select(func.max(ItemVersion.version)).where(ItemVersion.item_id == job.item_id)
+                ).scalar()
+                new_version = int(latest or 0) + 1
+            session.execute(
+                insert(ItemVersion).values(
                     item_id=job.item_id,
                     version=new_version,
                     fetched_at=now,
-                    title=result.title or item.title,
+                    title=result.title or title,
                     text=result.text,
                     content_hash=digest,
                 )
             )
-            item.text_hash = digest
-        if item.cluster_id is None:
-            item.cluster_id = cluster_id or job.item_id
     elif not job.had_text:  # a failed recheck never replaces text we already have
-        item.extraction_status = result.status
-        item.extraction_reason = result.reason
-        item.text = result.text if len(result.text) > len(job.content or job.summary) else (job.content or job.summary)
-        item.lang = result.lang or item.lang
-        item.cluster_id = item.cluster_id or job.item_id
+        fallback = job.content or job.summary
+        values.update(
+            extraction_status=result.status,
+            extraction_reason=result.reason,
+            text=result.text if len(result.text) > len(fallback) else fallback,
+            cluster_id=old_cluster or job.item_id,
+        )
+        if result.lang:
+            values["lang"] = result.lang
     else:
-        item.extraction_reason = f"recheck: {result.reason}"
-    session.add(item)
+        values["extraction_reason"] = f"recheck: {result.reason}"
+    session.execute(update(Item).where(col(Item.id) == job.item_id).values(**values))
     return Outcome(result.status, result.reason, new_version)
 
 
