@@ -11,8 +11,8 @@ which must fetch no article again.
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import gzip
+import multiprocessing
 import sys
 import tempfile
 import time
@@ -20,12 +20,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import trafilatura  # noqa: E402
+import trafilatura
 
-from benchmarks._common import CORPUS, need, peak_rss_mb, serve_in_child, watch_descendants  # noqa: E402
-from pipeline.jobs.crawl import crawl  # noqa: E402
-from pipeline.settings import load_settings  # noqa: E402
-from pipeline.store.db import open_store  # noqa: E402
+from benchmarks._common import CORPUS, need, peak_rss_mb, serve_in_child, watch_descendants
+from pipeline.jobs.crawl import crawl
+from pipeline.settings import load_settings
+from pipeline.store.db import open_store
 
 
 def rss(links: list[str], index: int) -> bytes:
