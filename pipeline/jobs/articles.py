@@ -23,11 +23,13 @@ from pipeline.errors import FetchError, RefusedURLError
 from pipeline.extract import Extracted, extract_article, from_feed_text
 from pipeline.fetch import Fetcher
 from pipeline.fingerprint import SignatureIndex
+from pipeline.jobs.classifying import load_classifier
 from pipeline.jobs.workers import in_pool
 from pipeline.jobs.writer import BatchWriter
 from pipeline.language import detect_language
 from pipeline.settings import Settings
 from pipeline.store import articles as article_store
+from pipeline.store import topics as topic_store
 
 log = logging.getLogger("unionwatch.articles")
 
@@ -46,6 +48,7 @@ class ArticleStage:
     ) -> None:
         self.fetcher, self.pool, self.engine, self.settings, self.clock = fetcher, pool, engine, settings, clock
         self.writer = writer
+        self.classifier = load_classifier(settings)
         self.limits = settings.extract
         self.counts: Counter[str] = Counter()
         self.new_versions = 0
@@ -53,7 +56,7 @@ class ArticleStage:
         self._tasks: list[asyncio.Task[None]] = []
 
     def schedule(self, item_ids: list[int]) -> None:
-        if item_ids and self.limits.enabled:
+        if item_ids:
             self._tasks.append(asyncio.create_task(self._run(item_ids)))
 
     async def wait(self) -> None:
@@ -75,7 +78,9 @@ class ArticleStage:
 
     async def _process(self, job: article_store.ArticleJob) -> None:
         etag = last_modified = None
-        if len(job.content) >= self.limits.min_feed_text:
+        if not self.limits.enabled:
+            result = Extracted(status="disabled", reason="article: extraction is off in the settings")
+        elif len(job.content) >= self.limits.min_feed_text:
             result = await in_pool(self.pool, from_feed_text, job.content, lang_hint=job.lang_hint)
         elif not job.url:
             result = Extracted(status="no_link", reason="article: the feed entry has no link")
@@ -135,18 +140,26 @@ class ArticleStage:
             cluster_id = match[0] if match else None
             index.add(job.item_id, cluster_id or job.item_id, result.minhash)  # now, so a twin in flight sees it
         good = result.status in article_store.GOOD
-        outcome = await self.writer.write(
-            functools.partial(
-                article_store.apply_result,
-                job=job,
-                result=result,
-                now=now,
+        text = result.text if good else (job.content or job.summary)
+        topics = self.classifier.classify(job.title, text)
+
+        def write(session: Session) -> article_store.Outcome:
+            outcome = article_store.apply_result(
+                session,
+                job,
+                result,
+                now,
                 cluster_id=cluster_id,
                 etag=etag,
                 last_modified=last_modified,
                 recheck_after=self._recheck(job) if good else None,
             )
-        )
+            topic_store.save(session, job.item_id, topics, now)
+            return outcome
+
+        outcome = await self.writer.write(write)
+        if topics.topics:
+            self.counts["topical"] += 1
         self.counts[result.status] += 1
         if outcome.new_version and outcome.new_version > 1:
             self.new_versions += 1
@@ -163,8 +176,11 @@ class ArticleStage:
 
     def summary(self) -> str:
         extracted = self.counts["ok"] + self.counts["feed"]
-        failed = sum(v for k, v in self.counts.items() if k not in ("ok", "feed", "not_modified"))
+        failed = sum(
+            v for k, v in self.counts.items() if k not in ("ok", "feed", "not_modified", "topical", "disabled")
+        )
         text = f"articles: {extracted} extracted ({self.counts['feed']} from the feed), {failed} without text"
         if self.new_versions:
             text += f", {self.new_versions} edited"
+        text += f"; {self.counts['topical']} on a monitored topic"
         return text

@@ -174,9 +174,32 @@ def _0002_full_text(op: Operations) -> None:
         batch.create_index("ix_items_cluster_id", ["cluster_id"])
 
 
+def _0003_topics(op: Operations) -> None:
+    with op.batch_alter_table("items") as batch:
+        batch.add_column(sa.Column("relevant", sa.Boolean(), nullable=True))
+        batch.add_column(sa.Column("relevance", sa.Float(), server_default="0", nullable=False))
+        batch.add_column(sa.Column("classified_at", sa.DateTime(), nullable=True))
+        batch.create_index("ix_items_relevant", ["relevant"])
+    op.create_table(
+        "item_topics",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("item_id", sa.Integer(), nullable=False),
+        sa.Column("topic", sa.String(length=64), nullable=False),
+        sa.Column("score", sa.Float(), nullable=False),
+        sa.Column("evidence", sa.Text(), server_default="", nullable=False),
+        sa.Column("terms", sa.Text(), server_default="", nullable=False),
+        sa.ForeignKeyConstraint(["item_id"], ["items.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("item_id", "topic", name="uq_item_topics_item_topic"),
+    )
+    op.create_index("ix_item_topics_item_id", "item_topics", ["item_id"])
+    op.create_index("ix_item_topics_topic", "item_topics", ["topic"])
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _0001_initial),
     ("0002_full_text", _0002_full_text),
+    ("0003_topics", _0003_topics),
 ]
 
 _TABLE = sa.Table(

@@ -125,6 +125,24 @@ class Item(SQLModel, table=True):
     text_hash: str | None = Field(default=None, max_length=64)
     minhash: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
     cluster_id: int | None = Field(default=None, index=True)
+    # classification (migration 0003)
+    relevant: bool | None = Field(default=None, index=True)
+    relevance: float = 0.0
+    classified_at: datetime | None = _time()
+
+
+class ItemTopic(SQLModel, table=True):
+    """A topic assigned to an item, with its score and the sentences that earned it."""
+
+    __tablename__ = "item_topics"
+    __table_args__ = (UniqueConstraint("item_id", "topic", name="uq_item_topics_item_topic"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="items.id", index=True)
+    topic: str = Field(max_length=64, index=True)
+    score: float = 0.0
+    evidence: str = _text()  # JSON list of sentences
+    terms: str = _text()  # JSON list of the terms that matched
 
 
 class ItemSource(SQLModel, table=True):

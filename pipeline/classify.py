@@ -1,0 +1,168 @@
+"""Topics for an item, with the score and the sentences that earned each: explainable by construction.
+
+A lexicon with morphology: every term of every topic (and of the relevance gate) is matched on stems, as a
+phrase, in the title and the text. A mention counts its term's weight, a title mention `title_weight` times
+more, and each repeat of the same term counts `repeat_decay` times less than the one before, so a topic
+must be a subject of the item, not a word it happens to repeat. Pure: values in, values out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from pipeline.morph import stem, words
+from pipeline.topics import Term, TopicSet
+
+_SENTENCE = re.compile(r"(?<=[.!?…])\s+|\n+")
+GATE_GROUPS = ("@belarus", "@russia", "@union", "@pair", "@off")
+
+
+@dataclass(frozen=True)
+class TopicMatch:
+    topic: str
+    score: float
+    evidence: tuple[str, ...]  # the sentences that earned the score, best first
+    terms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Classification:
+    relevant: bool
+    relevance: float
+    topics: tuple[TopicMatch, ...] = ()
+    why: str = ""  # how the relevance gate decided
+
+    @property
+    def topic_ids(self) -> list[str]:
+        return [t.topic for t in self.topics]
+
+
+@dataclass
+class _Hits:
+    score: float = 0.0
+    by_sentence: dict[int, float] = field(default_factory=lambda: defaultdict(float))
+    terms: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+
+class Classifier:
+    """Compiled once from a TopicSet; `classify` is then a single pass over the words."""
+
+    def __init__(self, topic_set: TopicSet) -> None:
+        self.topic_set = topic_set
+        self._exact: dict[str, list[tuple[Term, str, float]]] = defaultdict(list)
+        self._prefix: dict[str, list[tuple[Term, str, float]]] = defaultdict(list)
+        gate = topic_set.gate
+        for group, terms in zip(
+            GATE_GROUPS, (gate.belarus, gate.russia, gate.union, gate.pair, gate.off_topic), strict=True
+        ):
+            for term in terms:
+                self._add(term, group, term.weight)
+        for topic in topic_set.topics:
+            boosts = topic_set.weights.get(topic.id, {})
+            for term in topic.terms:
+                self._add(term, topic.id, term.weight * boosts.get(term.text, 1.0))
+            for term in topic.exclude:
+                self._add(term, "!" + topic.id, 1.0)
+
+    def _add(self, term: Term, group: str, weight: float) -> None:
+        first, is_prefix = term.parts[0]
+        if is_prefix:
+            self._prefix[first[:3]].append((term, group, weight))
+        else:
+            self._exact[first].append((term, group, weight))
+
+    def mentions(self, sentences: list[str]) -> Iterator[tuple[int, Term, str, float]]:
+        """Every (sentence index, term, group, weight) match, in order."""
+        for index, sentence in enumerate(sentences):
+            tokens = words(sentence)
+            stems = [stem(t) for t in tokens]
+            for i, token in enumerate(tokens):
+                candidates = self._exact.get(stems[i], []) + [
+                    c for c in self._prefix.get(token[:3], []) if token.startswith(c[0].parts[0][0])
+                ]
+                for term, group, weight in candidates:
+                    if _matches(term, tokens, stems, i):
+                        yield index, term, group, weight
+
+    def classify(self, title: str, text: str) -> Classification:
+        ts = self.topic_set
+        sentences = [title.strip()] + [s.strip() for s in _SENTENCE.split(text) if s.strip()]
+        hits: dict[str, _Hits] = defaultdict(_Hits)
+        for index, term, group, weight in self.mentions(sentences):
+            factor = ts.title_weight if index == 0 else 1.0
+            h = hits[group]
+            seen = h.terms[term.text]
+            h.terms[term.text] = seen + 1
+            gain = weight * factor * (ts.repeat_decay**seen)
+            h.score += gain
+            h.by_sentence[index] += gain
+        return self._decide(hits, sentences)
+
+    def _decide(self, hits: dict[str, _Hits], sentences: list[str]) -> Classification:
+        ts = self.topic_set
+        union = hits["@union"].score
+        belarus, russia = hits["@belarus"].score + union, hits["@russia"].score + union
+        pair, off = hits["@pair"].score, hits["@off"].score
+        topic_scores = {t.id: hits[t.id].score for t in ts.topics if not hits["!" + t.id].score}
+        best_topic = max(topic_scores.values(), default=0.0)
+        # a subject, not a passing mention: named in the title, or named repeatedly in the text
+        in_title = (
+            hits["@belarus"].by_sentence.get(0, 0)
+            + hits["@russia"].by_sentence.get(0, 0)
+            + hits["@union"].by_sentence.get(0, 0)
+        )
+        relevance = min(belarus, russia) + 0.5 * pair + 0.25 * best_topic + 0.5 * in_title - 1.5 * off
+        needed = ts.relevance_threshold if in_title or union else 2 * ts.relevance_threshold
+        relevant = belarus > 0 and russia > 0 and relevance >= needed
+        why = (
+            f"belarus {belarus:.1f}, russia {russia:.1f}, union {union:.1f}, pair {pair:.1f}, "
+            f"in title {in_title:.1f}, off-topic {off:.1f}"
+        )
+        if not relevant:
+            return Classification(False, round(relevance, 2), (), why)
+        matches = []
+        for topic in ts.topics:
+            score = topic_scores.get(topic.id, 0.0)
+            if score < (topic.threshold if topic.threshold is not None else ts.threshold):
+                continue
+            h = hits[topic.id]
+            best = sorted(h.by_sentence.items(), key=lambda kv: -kv[1])[:2]
+            evidence = tuple(_clip(sentences[i]) for i, _ in sorted(best))
+            terms = tuple(sorted(h.terms, key=lambda t: -h.terms[t]))[:6]
+            matches.append(TopicMatch(topic.id, round(score, 2), evidence, terms))
+        matches.sort(key=lambda m: -m.score)
+        return Classification(True, round(relevance, 2), tuple(matches), why)
+
+
+def _matches(term: Term, tokens: list[str], stems: list[str], start: int) -> bool:
+    if start + len(term.parts) > len(tokens):
+        return False
+    for offset, (part, is_prefix) in enumerate(term.parts):
+        i = start + offset
+        if is_prefix:
+            if not tokens[i].startswith(part):
+                return False
+        elif stems[i] != part:
+            return False
+    return True
+
+
+def _clip(sentence: str, limit: int = 320) -> str:
+    return sentence if len(sentence) <= limit else sentence[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def keyword_baseline(topic_set: TopicSet, title: str, text: str) -> Classification:
+    """The plain matcher the classifier must beat: any term of a topic present, any Belarus word present."""
+    blob = f"{title}\n{text}".lower()
+    relevant = any(t.text.rstrip("*").lower() in blob for t in topic_set.gate.belarus)
+    if not relevant:
+        return Classification(False, 0.0)
+    found = [
+        TopicMatch(topic.id, 1.0, ())
+        for topic in topic_set.topics
+        if any(t.text.replace("*", "").lower() in blob for t in topic.terms)
+    ]
+    return Classification(True, 1.0, tuple(found))

@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+from sqlmodel import Session
+
+from pipeline.classify import Classifier, keyword_baseline
+from pipeline.cli.common import AppContext, print_json
+from pipeline.evaluate import read_labelled, score
+from pipeline.jobs.classifying import classify_all, load_topic_set
+from pipeline.store import topics as topic_store
+
+
+@click.group("topics")
+def command() -> None:
+    """The monitored topics: list them, or try a text against them."""
+
+
+@command.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@click.pass_obj
+def list_topics(app: AppContext, as_json: bool) -> None:
+    """Each topic with its description and how many stored items carry it."""
+    topic_set = load_topic_set(app.settings)
+    with Session(app.engine) as session:
+        counts = topic_store.counts(session)
+    rows = [
+        {"id": t.id, "name": t.name, "items": counts.get(t.id, 0), "terms": len(t.terms), "description": t.description}
+        for t in topic_set.topics
+    ]
+    if as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        click.echo(f"{row['id']:22} {row['items']:>6} items  {row['terms']:>3} terms  {row['name']}")
+
+
+@command.command("test")
+@click.argument("text")
+@click.option("--title", default="", help="A title to go with the text (title words count more).")
+@click.option("--json", "as_json", is_flag=True, help="Print the decision as JSON.")
+@click.pass_obj
+def test(app: AppContext, text: str, title: str, as_json: bool) -> None:
+    """Show which topics a text would get, with scores and the sentences that earned them."""
+    result = Classifier(load_topic_set(app.settings)).classify(title, text)
+    if as_json:
+        print_json(
+            {
+                "relevant": result.relevant,
+                "relevance": result.relevance,
+                "why": result.why,
+                "topics": [
+                    {"topic": m.topic, "score": m.score, "evidence": list(m.evidence), "terms": list(m.terms)}
+                    for m in result.topics
+                ],
+            }
+        )
+        return
+    verdict = "in scope" if result.relevant else "out of scope"
+    click.echo(f"{verdict} (relevance {result.relevance}; {result.why})")
+    for m in result.topics:
+        click.echo(f"  {m.topic} {m.score}  terms: {', '.join(m.terms)}")
+        for sentence in m.evidence:
+            click.echo(f"    “{sentence}”")
+    if result.relevant and not result.topics:
+        click.echo("  no topic reached its threshold")
+
+
+@click.command("classify")
+@click.option("--all", "everything", is_flag=True, required=True, help="Re-classify every stored item.")
+@click.pass_obj
+def classify_command(app: AppContext, everything: bool) -> None:
+    """Re-classify the store, e.g. after editing config/topics.toml."""
+    with click.progressbar(length=0, label="classifying", file=None) as bar:
+        items, seconds = classify_all(app.settings, app.engine, datetime.now(UTC), progress=bar.update)
+    rate = items / seconds if seconds else 0.0
+    click.echo(f"classify: {items} items in {seconds:.1f}s ({rate:.0f} items/s)")
+
+
+@click.command("eval")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (scores, keyword baseline, predictions).")
+@click.option(
+    "--confusions",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the misclassified items (default: eval-confusions.jsonl in the data folder).",
+)
+@click.pass_obj
+def eval_command(app: AppContext, file: Path, as_json: bool, confusions: Path | None) -> None:
+    """Score the classifier on a labelled JSONL file: per-topic and relevance precision, recall and F1."""
+    topic_set = load_topic_set(app.settings)
+    classifier = Classifier(topic_set)
+    rows = read_labelled(file)
+    ids = [t.id for t in topic_set.topics]
+    report, predictions = score(rows, lambda r: classifier.classify(r.title, r.text), ids)
+    baseline, _ = score(rows, lambda r: keyword_baseline(topic_set, r.title, r.text), ids)
+    target = confusions or app.settings.data_dir / "eval-confusions.jsonl"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("w", encoding="utf-8") as out:
+        for row, predicted in zip(rows, predictions, strict=True):
+            gold = sorted(row.topics) if row.relevant else []
+            if predicted["relevant"] != row.relevant or predicted["topics"] != gold:
+                result = classifier.classify(row.title, row.text)
+                out.write(
+                    json.dumps(
+                        {
+                            "id": row.id,
+                            "title": row.title,
+                            "gold": {"relevant": row.relevant, "topics": gold},
+                            "predicted": predicted,
+                            "why": result.why,
+                            "scores": {m.topic: m.score for m in result.topics},
+                        },
+                        ensure_ascii=False,
+                    )
+                    + "\n"
+                )
+    if as_json:
+        print_json({**report, "keyword_baseline": baseline, "predictions": predictions})
+        return
+    click.echo(f"{'':24}{'precision':>10}{'recall':>10}{'F1':>8}{'support':>9}{'keyword F1':>12}")
+    rel, base_rel = report["relevance"], baseline["relevance"]
+    click.echo(
+        f"{'relevance':24}{rel['precision']:>10.3f}{rel['recall']:>10.3f}{rel['f1']:>8.3f}{'':>9}{base_rel['f1']:>12.3f}"
+    )
+    for topic, m in report["topics"].items():
+        click.echo(
+            f"{topic:24}{m['precision']:>10.3f}{m['recall']:>10.3f}{m['f1']:>8.3f}{m['support']:>9}"
+            f"{baseline['topics'][topic]['f1']:>12.3f}"
+        )
+    click.echo(
+        f"macro-F1 over the four named topics: {report['macro_f1_named']:.3f} "
+        f"(keyword baseline {baseline['macro_f1_named']:.3f}); {len(rows)} items; confusions in {target}"
+    )

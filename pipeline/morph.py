@@ -1,0 +1,72 @@
+"""Words to stems, for every language the feeds carry, so that one term matches its inflected forms.
+
+Cyrillic words go through Snowball's Russian stemmer (Belarusian and Ukrainian share most endings with
+it; a word with Belarusian ў gets a light Belarusian stripper first), Latin words through Snowball's
+English. The choice is made per word, not per text, because items mix scripts (an English title over a
+Russian text is common in the corpus).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import snowballstemmer
+
+_WORD = re.compile(r"[^\W_]+(?:[-‐][^\W_]+)*", re.UNICODE)
+_CYRILLIC = re.compile(r"[а-яёіўїєґ]")
+_BE_ENDINGS = (
+    "ямі",
+    "амі",
+    "ага",
+    "яга",
+    "аму",
+    "яму",
+    "ымі",
+    "імі",
+    "ых",
+    "іх",
+    "ай",
+    "ой",
+    "ая",
+    "ае",
+    "ую",
+    "ых",
+    "ым",
+    "ім",
+    "аў",
+    "яў",
+    "ам",
+    "ям",
+    "ах",
+    "ях",
+    "ы",
+    "і",
+    "а",
+    "я",
+    "у",
+    "ю",
+    "е",
+    "о",
+)
+_ru = snowballstemmer.stemmer("russian")
+_en = snowballstemmer.stemmer("english")
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased words; hyphenated compounds (С-400, Belarus-Russia) stay one word."""
+    return _WORD.findall(text.lower().replace("ё", "е").replace("‐", "-"))
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    if word.isdigit():
+        return word
+    if _CYRILLIC.search(word):
+        if "ў" in word:
+            for ending in _BE_ENDINGS:
+                if word.endswith(ending) and len(word) - len(ending) >= 3:
+                    return word[: -len(ending)]
+            return word
+        return str(_ru.stemWord(word))
+    return str(_en.stemWord(word))

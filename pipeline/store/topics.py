@@ -1,0 +1,57 @@
+"""Storing what the classifier decided, and counting items per topic."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy import delete, func, insert, update
+from sqlmodel import Session, col, select
+
+from pipeline.classify import Classification
+from pipeline.store.models import Item, ItemTopic
+
+
+def save(session: Session, item_id: int, result: Classification, now: datetime) -> None:
+    """Replace the item's topics with these; the caller commits."""
+    session.execute(delete(ItemTopic).where(col(ItemTopic.item_id) == item_id))
+    session.execute(
+        update(Item)
+        .where(col(Item.id) == item_id)
+        .values(relevant=result.relevant, relevance=result.relevance, classified_at=now)
+    )
+    if result.topics:
+        session.execute(
+            insert(ItemTopic),
+            [
+                {
+                    "item_id": item_id,
+                    "topic": m.topic,
+                    "score": m.score,
+                    "evidence": json.dumps(list(m.evidence), ensure_ascii=False),
+                    "terms": json.dumps(list(m.terms), ensure_ascii=False),
+                }
+                for m in result.topics
+            ],
+        )
+
+
+def counts(session: Session) -> dict[str, int]:
+    rows = session.exec(select(ItemTopic.topic, func.count()).group_by(col(ItemTopic.topic))).all()
+    return {topic: int(n) for topic, n in rows}
+
+
+def topics_of(session: Session, item_id: int) -> list[ItemTopic]:
+    return list(
+        session.exec(select(ItemTopic).where(ItemTopic.item_id == item_id).order_by(col(ItemTopic.score).desc()))
+    )
+
+
+def texts_for_classification(session: Session, after_id: int, limit: int) -> list[tuple[int, str, str]]:
+    rows = session.exec(
+        select(Item.id, Item.title, Item.text, Item.summary)
+        .where(col(Item.id) > after_id)
+        .order_by(col(Item.id))
+        .limit(limit)
+    ).all()
+    return [(int(i or 0), title, text or summary) for i, title, text, summary in rows]

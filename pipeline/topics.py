@@ -1,0 +1,119 @@
+"""The topic definitions (config/topics.toml) as typed values, checked when loaded."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.errors import ConfigError
+from pipeline.morph import stem, words
+
+NAMED = ("union-programmes", "tax-code", "bases", "energy-prices")
+
+
+@dataclass(frozen=True)
+class Term:
+    """One phrase: each part is a stem, or a raw prefix when it ended in *."""
+
+    text: str
+    parts: tuple[tuple[str, bool], ...]  # (stem or prefix, is_prefix)
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    name: str
+    description: str
+    terms: tuple[Term, ...]
+    exclude: tuple[Term, ...] = ()
+    threshold: float | None = None  # this topic's own bar, when it differs from the set's
+
+
+@dataclass(frozen=True)
+class Gate:
+    belarus: tuple[Term, ...]
+    russia: tuple[Term, ...]
+    union: tuple[Term, ...]
+    pair: tuple[Term, ...]
+    off_topic: tuple[Term, ...]
+
+
+@dataclass(frozen=True)
+class TopicSet:
+    topics: tuple[Topic, ...]
+    gate: Gate
+    threshold: float = 2.0
+    title_weight: float = 2.5
+    repeat_decay: float = 0.5
+    relevance_threshold: float = 2.0
+    weights: dict[str, dict[str, float]] = field(default_factory=dict)  # baseline boosts: topic → term → factor
+
+    def get(self, topic_id: str) -> Topic:
+        for topic in self.topics:
+            if topic.id == topic_id:
+                return topic
+        raise KeyError(topic_id)
+
+
+def make_term(text: str, weight: float = 1.0) -> Term:
+    parts = []
+    for piece in text.lower().replace("ё", "е").split():
+        if piece.endswith("*"):
+            parts.append((piece[:-1], True))
+        else:
+            tokens = words(piece)
+            parts.extend((stem(token), False) for token in tokens)
+    if not parts:
+        raise ValueError(f"term {text!r} has no words")
+    return Term(text=text, parts=tuple(parts), weight=weight)
+
+
+def _unique(terms: Iterable[Term]) -> tuple[Term, ...]:
+    """One term per stem sequence (цена на газ / цены на газ are one term once stemmed), the heaviest kept."""
+    best: dict[tuple[tuple[str, bool], ...], Term] = {}
+    for term in terms:
+        if term.parts not in best or term.weight > best[term.parts].weight:
+            best[term.parts] = term
+    return tuple(best.values())
+
+
+def load_topics(path: Path, weights: dict[str, dict[str, float]] | None = None) -> TopicSet:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"topics: {path}: {exc}") from exc
+    try:
+        topics = []
+        for n, raw in enumerate(data.get("topic", []), start=1):
+            for key in ("id", "name", "description", "terms"):
+                if key not in raw:
+                    raise ConfigError(f"topics: {path}: topic {n}: key '{key}' is missing")
+            terms = _unique(make_term(str(t["t"]), float(t.get("w", 1.0))) for t in raw["terms"])
+            exclude = tuple(make_term(str(t)) for t in raw.get("exclude", []))
+            own = float(raw["threshold"]) if "threshold" in raw else None
+            topics.append(Topic(raw["id"], raw["name"], " ".join(raw["description"].split()), terms, exclude, own))
+        gate_raw = data.get("gate", {})
+        gate = Gate(
+            *(
+                tuple(make_term(t) for t in gate_raw.get(k, []))
+                for k in ("belarus", "russia", "union", "pair", "off_topic")
+            )
+        )
+        options = data.get("classifier", {})
+        missing = [t for t in NAMED if t not in {x.id for x in topics}]
+        if missing:
+            raise ConfigError(f"topics: {path}: the owner's topics must be defined: missing {', '.join(missing)}")
+        return TopicSet(
+            topics=tuple(topics),
+            gate=gate,
+            threshold=float(options.get("threshold", 2.0)),
+            title_weight=float(options.get("title_weight", 2.5)),
+            repeat_decay=float(options.get("repeat_decay", 0.5)),
+            relevance_threshold=float(options.get("relevance_threshold", 2.0)),
+            weights=weights or {},
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigError(f"topics: {path}: {exc}") from exc
