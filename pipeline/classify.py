@@ -17,6 +17,7 @@ from pipeline.morph import stem, words
 from pipeline.topics import Term, TopicSet
 
 _SENTENCE = re.compile(r"(?<=[.!?…])\s+|\n+")
+MAX_TEXT = 4000
 GATE_GROUPS = ("@belarus", "@russia", "@union", "@pair", "@off")
 
 
@@ -88,7 +89,10 @@ class Classifier:
                         yield index, term, group, weight
 
     def classify(self, title: str, text: str) -> Classification:
+        """Judge the title and the first MAX_TEXT characters: the lead says what an article is about, and
+        the labelled sets were judged on the same span."""
         ts = self.topic_set
+        text = text[:MAX_TEXT]
         sentences = [title.strip()] + [s.strip() for s in _SENTENCE.split(text) if s.strip()]
         hits: dict[str, _Hits] = defaultdict(_Hits)
         for index, term, group, weight in self.mentions(sentences):

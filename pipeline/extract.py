@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, TypedDict
 
+from pipeline.classify import Classification
 from pipeline.fingerprint import signature, text_hash
 from pipeline.language import detect_language
 
@@ -33,6 +34,7 @@ class Extracted:
     lang: str = ""
     minhash: bytes | None = None
     text_hash: str = ""  # computed here, in the worker, to keep the event loop's process light
+    classification: Classification | None = None  # filled by the worker job when topics are known
 
 
 def decode_html(body: bytes, content_type: str = "") -> str:

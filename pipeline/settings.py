@@ -22,6 +22,7 @@ from pipeline.errors import ConfigError
 
 ENV_PREFIX = "UNIONWATCH_"
 DEFAULT_CONFIG = Path("config/unionwatch.toml")
+PROJECT = Path(__file__).resolve().parent.parent  # the checkout: shipped topics and baseline live here
 SECRET_KEYS = frozenset({"smtp_password"})
 PATH_KEYS = ("feeds", "data_dir", "digests_dir", "templates_dir", "smtp_password_file", "topics", "baseline_dir")
 
@@ -67,8 +68,8 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path("data"), description="database, lock and state files")
     digests_dir: Path = Field(Path("digests"), description="the digest archive")
     templates_dir: Path | None = Field(None, description="a folder whose templates override the built-in ones")
-    topics: Path = Field(Path("config/topics.toml"), description="topic definitions")
-    baseline_dir: Path = Field(Path("baseline"), description="the baseline record and the term weights built from it")
+    topics: Path = Field(PROJECT / "config" / "topics.toml", description="topic definitions")
+    baseline_dir: Path = Field(PROJECT / "baseline", description="the baseline record and the weights built from it")
     database_url: str = Field("", description="SQLAlchemy URL; empty means SQLite in data_dir")
     contact: str = Field("unionwatch@localhost", description="contact address sent in the User-Agent")
     timezone: str = Field("Europe/Minsk", description="time zone of the weekly windows")

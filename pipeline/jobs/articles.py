@@ -20,10 +20,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from pipeline.errors import FetchError, RefusedURLError
-from pipeline.extract import Extracted, extract_article, from_feed_text
+from pipeline.extract import Extracted
 from pipeline.fetch import Fetcher
 from pipeline.fingerprint import SignatureIndex
-from pipeline.jobs.classifying import load_classifier
+from pipeline.jobs.classifying import extract_and_classify, feed_text_and_classify, load_classifier
 from pipeline.jobs.workers import in_pool
 from pipeline.jobs.writer import BatchWriter
 from pipeline.language import detect_language
@@ -49,6 +49,7 @@ class ArticleStage:
         self.fetcher, self.pool, self.engine, self.settings, self.clock = fetcher, pool, engine, settings, clock
         self.writer = writer
         self.classifier = load_classifier(settings)
+        self._topics = (str(settings.topics), str(settings.baseline_dir))
         self.limits = settings.extract
         self.counts: Counter[str] = Counter()
         self.new_versions = 0
@@ -81,7 +82,14 @@ class ArticleStage:
         if not self.limits.enabled:
             result = Extracted(status="disabled", reason="article: extraction is off in the settings")
         elif len(job.content) >= self.limits.min_feed_text:
-            result = await in_pool(self.pool, from_feed_text, job.content, lang_hint=job.lang_hint)
+            result = await in_pool(
+                self.pool,
+                feed_text_and_classify,
+                job.content,
+                title=job.title,
+                topics=self._topics,
+                lang_hint=job.lang_hint,
+            )
         elif not job.url:
             result = Extracted(status="no_link", reason="article: the feed entry has no link")
         else:
@@ -112,8 +120,10 @@ class ArticleStage:
                 etag, last_modified = body.etag, body.last_modified
                 result = await in_pool(
                     self.pool,
-                    extract_article,
+                    extract_and_classify,
                     body.body,
+                    title=job.title,
+                    topics=self._topics,
                     url=body.url,
                     content_type=body.content_type,
                     lang_hint=job.lang_hint,
@@ -141,7 +151,7 @@ class ArticleStage:
             index.add(job.item_id, cluster_id or job.item_id, result.minhash)  # now, so a twin in flight sees it
         good = result.status in article_store.GOOD
         text = result.text if good else (job.content or job.summary)
-        topics = self.classifier.classify(job.title, text)
+        topics = result.classification or self.classifier.classify(job.title, text)
 
         def write(session: Session) -> article_store.Outcome:
             outcome = article_store.apply_result(

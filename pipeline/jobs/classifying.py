@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from pipeline.classify import Classifier
 from pipeline.errors import ConfigError
+from pipeline.extract import Extracted, extract_article, from_feed_text
 from pipeline.settings import Settings
 from pipeline.store import topics as topic_store
 from pipeline.topics import TopicSet, load_topics
@@ -32,6 +37,33 @@ def load_topic_set(settings: Settings) -> TopicSet:
 
 def load_classifier(settings: Settings) -> Classifier:
     return Classifier(load_topic_set(settings))
+
+
+@functools.lru_cache(maxsize=4)
+def _cached(topics: str, baseline_dir: str, stamp: tuple[float, float]) -> Classifier:
+    from pipeline.settings import Settings as _S
+
+    return load_classifier(_S.model_construct(topics=Path(topics), baseline_dir=Path(baseline_dir)))
+
+
+def worker_classifier(topics: str, baseline_dir: str) -> Classifier:
+    """The classifier inside a worker process: built once, rebuilt only when the files change."""
+    weights = Path(baseline_dir) / WEIGHTS_FILE
+    stamp = (Path(topics).stat().st_mtime, weights.stat().st_mtime if weights.exists() else 0.0)
+    return _cached(topics, baseline_dir, stamp)
+
+
+def extract_and_classify(body: bytes, *, title: str, topics: tuple[str, str], **options: Any) -> Extracted:
+    """Worker job: extraction and classification together, so the event loop's process does neither."""
+    result = extract_article(body, **options)
+    if result.status not in ("ok", "feed"):
+        return result
+    return replace(result, classification=worker_classifier(*topics).classify(title, result.text))
+
+
+def feed_text_and_classify(text: str, *, title: str, topics: tuple[str, str], lang_hint: str = "") -> Extracted:
+    result = from_feed_text(text, lang_hint=lang_hint)
+    return replace(result, classification=worker_classifier(*topics).classify(title, result.text))
 
 
 def classify_all(

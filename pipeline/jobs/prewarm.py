@@ -3,6 +3,7 @@ one-time set-up inside trafilatura, htmldate, lxml and py3langid happens once, n
 its first real page (about a second each)."""
 
 from pipeline.extract import extract_article, from_feed_text
+from pipeline.jobs import classifying  # noqa: F401  (imported once here, not in every worker)
 
 _PAGE = (
     b"<html><head><title>Warm-up</title><meta property='og:site_name' content='UnionWatch'></head><body><article>"

@@ -27,7 +27,10 @@ async def in_pool(pool: Executor, fn: Callable[..., T], *args: Any, **kwargs: An
     the loop fetching while the workers start.
     """
     loop = asyncio.get_running_loop()
-    future = await loop.run_in_executor(None, pool.submit, functools.partial(fn, *args, **kwargs))
+    job = functools.partial(fn, *args, **kwargs)
+    if getattr(pool, "_processes", None):  # started: submitting is cheap, skip the thread hop
+        return await loop.run_in_executor(pool, job)
+    future = await loop.run_in_executor(None, pool.submit, job)
     return await asyncio.wrap_future(future)
 
 
