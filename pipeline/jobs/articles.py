@@ -57,7 +57,7 @@ class ArticleStage:
         self._tasks: list[asyncio.Task[None]] = []
 
     def schedule(self, item_ids: list[int]) -> None:
-        if item_ids:
+        if item_ids and self.limits.enabled:
             self._tasks.append(asyncio.create_task(self._run(item_ids)))
 
     async def wait(self) -> None:
@@ -79,9 +79,7 @@ class ArticleStage:
 
     async def _process(self, job: article_store.ArticleJob) -> None:
         etag = last_modified = None
-        if not self.limits.enabled:
-            result = Extracted(status="disabled", reason="article: extraction is off in the settings")
-        elif len(job.content) >= self.limits.min_feed_text:
+        if len(job.content) >= self.limits.min_feed_text:
             result = await in_pool(
                 self.pool,
                 feed_text_and_classify,

@@ -22,11 +22,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from pipeline.backoff import next_check
+from pipeline.classify import Classification
 from pipeline.domain import FetchedBody, ParsedFeed
 from pipeline.errors import FetchError, ParseError, UnionWatchError
 from pipeline.feedlist import load_sources
 from pipeline.fetch import Fetcher
 from pipeline.jobs.articles import ArticleStage
+from pipeline.jobs.classifying import worker_classifier
 from pipeline.jobs.workers import in_pool, make_pool
 from pipeline.jobs.writer import BatchWriter
 from pipeline.parse import parse_feed
@@ -34,6 +36,7 @@ from pipeline.settings import Settings
 from pipeline.store import articles as article_store
 from pipeline.store import feeds as feed_store
 from pipeline.store import items as item_store
+from pipeline.store import topics as topic_store
 from pipeline.store.models import CrawlRun, Feed, FetchAttempt
 
 log = logging.getLogger("unionwatch.crawl")
@@ -216,10 +219,14 @@ async def _crawl_feed(
     body: FetchedBody | None = None
     error: UnionWatchError | None = None
     parsed: ParsedFeed | None = None
+    verdicts: dict[str, Classification] = {}
+    topics = (str(settings.topics), str(settings.baseline_dir))
     try:
         body = await fetcher.get(url, etag=etag, last_modified=last_modified, accept=FEED_ACCEPT)
         if not body.not_modified:
-            parsed = await in_pool(pool, _parse_job, body.body, name, body.content_type, body.url)
+            parsed, verdicts = await in_pool(
+                pool, parse_and_classify, body.body, name, body.content_type, body.url, topics
+            )
     except (FetchError, ParseError) as exc:
         error = exc
     except Exception as exc:  # a bug in one feed's path must not end the crawl; it is logged and counted
@@ -250,14 +257,22 @@ async def _crawl_feed(
             name=name,
             body=body,
             parsed=parsed,
+            verdicts=verdicts,
             started_at=started_at,
             t0=t0,
         )
     )
 
 
-def _parse_job(body: bytes, name: str, content_type: str, base_url: str) -> ParsedFeed:
-    return parse_feed(body, name=name, content_type=content_type, base_url=base_url)
+def parse_and_classify(
+    body: bytes, name: str, content_type: str, base_url: str, topics: tuple[str, str]
+) -> tuple[ParsedFeed, dict[str, Classification]]:
+    """Worker job: parse the feed and give every entry a first verdict from its title and teaser (or the
+    feed's own full text); the article stage judges again when it has the page."""
+    parsed = parse_feed(body, name=name, content_type=content_type, base_url=base_url)
+    classifier = worker_classifier(*topics)
+    verdicts = {e.key: classifier.classify(e.title, e.content or e.summary) for e in parsed.entries}
+    return parsed, verdicts
 
 
 def _record_success(
@@ -268,6 +283,7 @@ def _record_success(
     name: str,
     body: FetchedBody,
     parsed: ParsedFeed | None,
+    verdicts: dict[str, Classification],
     started_at: datetime,
     t0: float,
 ) -> FeedOutcome:
@@ -289,6 +305,11 @@ def _record_success(
     stored = item_store.StoredEntries([], 0)
     if parsed is not None:
         stored = item_store.store_entries(session, feed_id, parsed.entries, now)
+        topic_store.save_new(
+            session,
+            [(i, verdicts[k]) for i, k in zip(stored.new_ids, stored.new_keys, strict=True) if k in verdicts],
+            now,
+        )
         changes["last_warning"] = parsed.warning
         if parsed.title:
             changes["title"] = parsed.title[:500]

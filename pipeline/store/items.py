@@ -17,6 +17,7 @@ class StoredEntries:
     new_ids: list[int]
     seen: int
     changed_ids: list[int] = field(default_factory=list)  # known items whose feed entry now says something else
+    new_keys: list[str] = field(default_factory=list)  # the entry key of each new id, in the same order
 
 
 def store_entries(session: Session, feed_id: int, entries: tuple[Entry, ...], now: datetime) -> StoredEntries:
@@ -105,7 +106,7 @@ def store_entries(session: Session, feed_id: int, entries: tuple[Entry, ...], no
                 .values(last_seen_at=now)
             )
         _add_sources(session, feed_id, [(i, e) for i, e in known.items() if i not in linked], now)
-    return StoredEntries(new_ids, len(known), changed)
+    return StoredEntries(new_ids, len(known), changed, [e.key for e in fresh])
 
 
 def _add_sources(session: Session, feed_id: int, pairs: list[tuple[int, Entry]], now: datetime) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, update
+from sqlalchemy import Table, bindparam, delete, func, insert, update
 from sqlmodel import Session, col, select
 
 from pipeline.classify import Classification
@@ -34,6 +34,32 @@ def save(session: Session, item_id: int, result: Classification, now: datetime) 
                 for m in result.topics
             ],
         )
+
+
+def save_new(session: Session, results: list[tuple[int, Classification]], now: datetime) -> None:
+    """Topics of items that have none yet, in two statements whatever their number; the caller commits."""
+    if not results:
+        return
+    table: Table = Item.__table__  # type: ignore[attr-defined]  # Core: an executemany UPDATE keyed by a bound id
+    session.connection().execute(
+        update(table)
+        .where(table.c.id == bindparam("b_id"))
+        .values(relevant=bindparam("b_relevant"), relevance=bindparam("b_relevance"), classified_at=now),
+        [{"b_id": i, "b_relevant": r.relevant, "b_relevance": r.relevance} for i, r in results],
+    )
+    rows = [
+        {
+            "item_id": item_id,
+            "topic": m.topic,
+            "score": m.score,
+            "evidence": json.dumps(list(m.evidence), ensure_ascii=False),
+            "terms": json.dumps(list(m.terms), ensure_ascii=False),
+        }
+        for item_id, result in results
+        for m in result.topics
+    ]
+    if rows:
+        session.execute(insert(ItemTopic), rows)
 
 
 def counts(session: Session) -> dict[str, int]:
