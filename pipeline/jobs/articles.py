@@ -29,7 +29,6 @@ from pipeline.jobs.writer import BatchWriter
 from pipeline.language import detect_language
 from pipeline.settings import Settings
 from pipeline.store import articles as article_store
-from pipeline.store import topics as topic_store
 
 log = logging.getLogger("unionwatch.articles")
 
@@ -161,8 +160,8 @@ class ArticleStage:
                 etag=etag,
                 last_modified=last_modified,
                 recheck_after=self._recheck(job) if good else None,
+                verdict=topics,
             )
-            topic_store.save(session, job.item_id, topics, now)
             return outcome
 
         outcome = await self.writer.write(write)

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, insert, or_, update
-from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from pipeline.classify import Classification
 from pipeline.extract import Extracted
 from pipeline.fingerprint import text_hash
+from pipeline.store import topics as topic_store
 from pipeline.store.models import Feed, Item, ItemVersion
 
 GOOD = ("ok", "feed")
@@ -31,6 +32,10 @@ class ArticleJob:
     attempts: int
     had_text: bool
     published: datetime | None
+    text_hash: str | None = None
+    cluster_id: int | None = None
+    author: str = ""
+    site_name: str = ""
 
 
 def jobs_for(session: Session, item_ids: list[int]) -> list[ArticleJob]:
@@ -52,6 +57,10 @@ def jobs_for(session: Session, item_ids: list[int]) -> list[ArticleJob]:
             attempts=item.extraction_attempts,
             had_text=item.extraction_status in GOOD,
             published=item.published_at,
+            text_hash=item.text_hash,
+            cluster_id=item.cluster_id,
+            author=item.author,
+            site_name=item.site_name,
         )
         for item, lang in rows
     ]
@@ -103,22 +112,14 @@ def apply_result(
     etag: str | None,
     last_modified: str | None,
     recheck_after: timedelta | None,
+    verdict: Classification | None = None,
 ) -> Outcome:
     """Store one extraction; a changed text becomes a new version, the old ones stay. Caller commits.
 
     Core statements, not the ORM: this runs once per article on the event loop's thread.
     """
-    row = session.execute(
-        sa_select(
-            col(Item.text_hash),
-            col(Item.cluster_id),
-            col(Item.author),
-            col(Item.published_at),
-            col(Item.site_name),
-            col(Item.title),
-        ).where(col(Item.id) == job.item_id)
-    ).one()
-    old_hash, old_cluster, author, published, site_name, title = row
+    old_hash, old_cluster, author, published = job.text_hash, job.cluster_id, job.author, job.published
+    site_name, title = job.site_name, job.title
     values: dict[str, object] = {
         "extracted_at": now,
         "extraction_attempts": job.attempts + 1,
@@ -171,6 +172,9 @@ def apply_result(
             values["lang"] = result.lang
     else:
         values["extraction_reason"] = f"recheck: {result.reason}"
+    if verdict is not None:
+        values.update(relevant=verdict.relevant, relevance=verdict.relevance, classified_at=now)
+        topic_store.replace_topics(session, job.item_id, verdict)
     session.execute(update(Item).where(col(Item.id) == job.item_id).values(**values))
     return Outcome(result.status, result.reason, new_version)
 

@@ -13,13 +13,18 @@ from pipeline.store.models import Item, ItemTopic
 
 
 def save(session: Session, item_id: int, result: Classification, now: datetime) -> None:
-    """Replace the item's topics with these; the caller commits."""
-    session.execute(delete(ItemTopic).where(col(ItemTopic.item_id) == item_id))
+    """Replace the item's verdict and topics with these; the caller commits."""
     session.execute(
         update(Item)
         .where(col(Item.id) == item_id)
         .values(relevant=result.relevant, relevance=result.relevance, classified_at=now)
     )
+    replace_topics(session, item_id, result)
+
+
+def replace_topics(session: Session, item_id: int, result: Classification) -> None:
+    """The item_topics rows only (the item's own columns are the caller's); the caller commits."""
+    session.execute(delete(ItemTopic).where(col(ItemTopic.item_id) == item_id))
     if result.topics:
         session.execute(
             insert(ItemTopic),
