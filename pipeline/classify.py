@@ -53,6 +53,7 @@ class Classifier:
 
     def __init__(self, topic_set: TopicSet) -> None:
         self.topic_set = topic_set
+        self._near = {t.id: (t.near, t.away_factor) for t in topic_set.topics if t.near}
         self._exact: dict[str, list[tuple[Term, str, float]]] = defaultdict(list)
         self._prefix: dict[str, list[tuple[Term, str, float]]] = defaultdict(list)
         gate = topic_set.gate
@@ -95,8 +96,16 @@ class Classifier:
         text = text[:MAX_TEXT]
         sentences = [title.strip()] + [s.strip() for s in _SENTENCE.split(text) if s.strip()]
         hits: dict[str, _Hits] = defaultdict(_Hits)
-        for index, term, group, weight in self.mentions(sentences):
+        found = list(self.mentions(sentences))
+        present: dict[str, set[int]] = defaultdict(set)  # gate group → sentences that mention it
+        for index, _, group, _ in found:
+            if group.startswith("@"):
+                present[group[1:]].add(index)
+        for index, term, group, weight in found:
             factor = ts.title_weight if index == 0 else 1.0
+            near = self._near.get(group)
+            if near is not None and index not in present[near[0]] and index not in present["union"]:
+                factor *= near[1]
             h = hits[group]
             seen = h.terms[term.text]
             h.terms[term.text] = seen + 1

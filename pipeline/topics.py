@@ -30,6 +30,8 @@ class Topic:
     terms: tuple[Term, ...]
     exclude: tuple[Term, ...] = ()
     threshold: float | None = None  # this topic's own bar, when it differs from the set's
+    near: str = ""  # a gate group ("belarus", "russia") whose mention in the same sentence a term needs ...
+    away_factor: float = 1.0  # ... to count fully; elsewhere it counts this much
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,12 @@ def load_topics(path: Path, weights: dict[str, dict[str, float]] | None = None) 
             terms = _unique(make_term(str(t["t"]), float(t.get("w", 1.0))) for t in raw["terms"])
             exclude = tuple(make_term(str(t)) for t in raw.get("exclude", []))
             own = float(raw["threshold"]) if "threshold" in raw else None
-            topics.append(Topic(raw["id"], raw["name"], " ".join(raw["description"].split()), terms, exclude, own))
+            near, away = str(raw.get("near", "")), float(raw.get("away_factor", 1.0))
+            if near and near not in ("belarus", "russia", "union"):
+                raise ConfigError(f"topics: {path}: topic {n}: 'near' must be belarus, russia or union, got {near!r}")
+            topics.append(
+                Topic(raw["id"], raw["name"], " ".join(raw["description"].split()), terms, exclude, own, near, away)
+            )
         gate_raw = data.get("gate", {})
         gate = Gate(
             *(
