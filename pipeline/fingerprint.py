@@ -44,10 +44,6 @@ def signature(text: str) -> bytes | None:
     return bytes(mins.astype(np.uint32).tobytes())
 
 
-def similarity(a: bytes, b: bytes) -> float:
-    return float(np.mean(np.frombuffer(a, dtype=np.uint32) == np.frombuffer(b, dtype=np.uint32)))
-
-
 class SignatureIndex:
     """Signatures of one language's recent items, in one growing matrix, so that matching stays vectorised."""
 

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import re
-from dataclasses import dataclass
-
-_SENTENCE = re.compile(r"(?<=[.!?…])\s+")
 
 
 def word_diff(old: str, new: str, *, context: int = 6) -> list[str]:
@@ -25,19 +21,3 @@ def word_diff(old: str, new: str, *, context: int = 6) -> list[str]:
                 parts.append("{+" + " ".join(b[j1:j2]) + "+}")
         hunks.append(" ".join(parts))
     return hunks
-
-
-@dataclass(frozen=True)
-class SentenceChanges:
-    added: list[str]
-    removed: list[str]
-
-
-def sentence_changes(old: str, new: str) -> SentenceChanges:
-    """Sentences added and removed between two versions, for a short summary of an edit."""
-    before = [s.strip() for s in _SENTENCE.split(old) if s.strip()]
-    after = [s.strip() for s in _SENTENCE.split(new) if s.strip()]
-    old_set, new_set = set(before), set(after)
-    return SentenceChanges(
-        added=[s for s in after if s not in old_set], removed=[s for s in before if s not in new_set]
-    )

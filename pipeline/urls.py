@@ -36,10 +36,3 @@ def canonical_url(url: str | None, base: str | None = None) -> str | None:
         if not k.lower().startswith(TRACKING_PREFIXES) and k.lower() not in TRACKING_PARAMS
     ]
     return urlunsplit((scheme, netloc, parts.path or "/", urlencode(query, doseq=True), ""))
-
-
-def host_of(url: str) -> str:
-    try:
-        return (urlsplit(url).hostname or "").lower()
-    except ValueError:
-        return ""

@@ -8,7 +8,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from pipeline.domain import FeedSource
-from pipeline.store.models import Feed, FetchAttempt
+from pipeline.store.models import Feed
 
 
 def sync_sources(session: Session, sources: list[FeedSource], now: datetime) -> None:
@@ -46,7 +46,3 @@ def due_feeds(session: Session, now: datetime, *, force: bool = False) -> list[F
 
 def all_feeds(session: Session) -> list[Feed]:
     return list(session.exec(select(Feed).order_by(Feed.id)))  # type: ignore[arg-type]
-
-
-def record_attempt(session: Session, attempt: FetchAttempt) -> None:
-    session.add(attempt)
