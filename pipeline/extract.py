@@ -105,14 +105,7 @@ def extract_article(
     text = doc.text.strip()
     if len(text) < MIN_TEXT:
         return Extracted(status="too_short", text=text, reason=f"extract: only {len(text)} characters of text", **meta)
-    return Extracted(
-        status="ok",
-        text=text,
-        lang=detect_language(text, hint=lang_hint),
-        minhash=signature(text),
-        text_hash=text_hash(text),
-        **meta,
-    )
+    return _with_text("ok", text, lang_hint, **meta)
 
 
 class _Meta(TypedDict):
@@ -142,12 +135,18 @@ def _metadata(tree: Any, url: str, need_date: bool) -> _Meta:
 
 def from_feed_text(text: str, *, lang_hint: str = "") -> Extracted:
     """The feed carried the full text itself; no page fetch needed."""
+    return _with_text("feed", text, lang_hint)
+
+
+def _with_text(status: str, text: str, lang_hint: str, **meta: Any) -> Extracted:
+    """A good result: what every article text gets computed here, in the worker (language, MinHash, hash)."""
     return Extracted(
-        status="feed",
+        status=status,
         text=text,
         lang=detect_language(text, hint=lang_hint),
         minhash=signature(text),
         text_hash=text_hash(text),
+        **meta,
     )
 
 

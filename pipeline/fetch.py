@@ -41,7 +41,6 @@ class FetchStats:
     requests: int = 0
     in_flight: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     max_in_flight_per_host: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    max_in_flight: int = 0
 
     @property
     def most_concurrent_one_host(self) -> int:
@@ -64,7 +63,6 @@ class Fetcher:
         self.stats = FetchStats()
         self._global = asyncio.Semaphore(limits.concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
-        self._total_in_flight = 0
         self._user_agent = user_agent
         self._transport = transport
         # One small connection pool per host: httpcore scans every pooled connection on each request, so a
@@ -193,15 +191,12 @@ class Fetcher:
                 raise FetchError(f"fetch: {url}: {type(exc).__name__}: {exc or 'connection failed'}", url=url) from exc
             finally:
                 self.stats.in_flight[host] -= 1
-                self._total_in_flight -= 1
 
     def _enter(self, host: str) -> None:
         self.stats.requests += 1
         self.stats.in_flight[host] += 1
-        self._total_in_flight += 1
         peak = self.stats.max_in_flight_per_host
         peak[host] = max(peak[host], self.stats.in_flight[host])
-        self.stats.max_in_flight = max(self.stats.max_in_flight, self._total_in_flight)
 
     async def _stream(
         self, client: httpx.AsyncClient, url: str, headers: dict[str, str]

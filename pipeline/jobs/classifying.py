@@ -25,14 +25,19 @@ WEIGHTS_FILE = "weights.json"
 
 
 def load_topic_set(settings: Settings) -> TopicSet:
-    weights_path = settings.baseline_dir / WEIGHTS_FILE
+    return topic_set_from(settings.topics, settings.baseline_dir)
+
+
+def topic_set_from(topics: Path, baseline_dir: Path) -> TopicSet:
+    """The topic definitions with the baseline's term weights applied, when they have been built."""
+    weights_path = baseline_dir / WEIGHTS_FILE
     weights: dict[str, dict[str, float]] = {}
     if weights_path.exists():
         try:
             weights = json.loads(weights_path.read_text(encoding="utf-8"))["boosts"]
         except (OSError, ValueError, KeyError) as exc:
             raise ConfigError(f"baseline: {weights_path}: unreadable term weights ({exc})") from exc
-    return load_topics(settings.topics, weights)
+    return load_topics(topics, weights)
 
 
 def load_classifier(settings: Settings) -> Classifier:
@@ -41,9 +46,7 @@ def load_classifier(settings: Settings) -> Classifier:
 
 @functools.lru_cache(maxsize=4)
 def _cached(topics: str, baseline_dir: str, stamp: tuple[float, float]) -> Classifier:
-    from pipeline.settings import Settings as _S
-
-    return load_classifier(_S.model_construct(topics=Path(topics), baseline_dir=Path(baseline_dir)))
+    return Classifier(topic_set_from(Path(topics), Path(baseline_dir)))
 
 
 def worker_classifier(topics: str, baseline_dir: str) -> Classifier:

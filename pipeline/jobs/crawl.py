@@ -64,13 +64,7 @@ class CrawlSummary:
     items_seen: int = 0
     articles: str = ""
     seconds: float = 0.0
-    requests: int = 0
-    max_per_host: int = 0
     outcomes: list[FeedOutcome] = field(default_factory=list)
-
-    @property
-    def new_item_ids(self) -> list[int]:
-        return [i for o in self.outcomes for i in o.new_item_ids]
 
     def line(self) -> str:
         return (
@@ -170,8 +164,6 @@ async def crawl_async(
             await stage.wait()
             if stage.counts:
                 summary.articles = stage.summary()
-            summary.requests = fetcher.stats.requests
-            summary.max_per_host = fetcher.stats.most_concurrent_one_host
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     summary.seconds = time.perf_counter() - started
