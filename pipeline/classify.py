@@ -54,6 +54,7 @@ class Classifier:
     def __init__(self, topic_set: TopicSet) -> None:
         self.topic_set = topic_set
         self._near = {t.id: (t.near, t.away_factor) for t in topic_set.topics if t.near}
+        self._seen: dict[str, tuple[tuple[Term, str, float], ...]] = {}
         self._exact: dict[str, list[tuple[Term, str, float]]] = defaultdict(list)
         self._prefix: dict[str, list[tuple[Term, str, float]]] = defaultdict(list)
         gate = topic_set.gate
@@ -76,16 +77,24 @@ class Classifier:
         else:
             self._exact[first].append((term, group, weight))
 
+    def _candidates(self, token: str, token_stem: str) -> tuple[tuple[Term, str, float], ...]:
+        """Terms whose first word this token can be; words recur, so the answer is remembered per word."""
+        known = self._seen.get(token)
+        if known is None:
+            known = tuple(self._exact.get(token_stem, ())) + tuple(
+                c for c in self._prefix.get(token[:3], ()) if token.startswith(c[0].parts[0][0])
+            )
+            if len(self._seen) < 200_000:
+                self._seen[token] = known
+        return known
+
     def mentions(self, sentences: list[str]) -> Iterator[tuple[int, Term, str, float]]:
         """Every (sentence index, term, group, weight) match, in order."""
         for index, sentence in enumerate(sentences):
             tokens = words(sentence)
             stems = [stem(t) for t in tokens]
             for i, token in enumerate(tokens):
-                candidates = self._exact.get(stems[i], []) + [
-                    c for c in self._prefix.get(token[:3], []) if token.startswith(c[0].parts[0][0])
-                ]
-                for term, group, weight in candidates:
+                for term, group, weight in self._candidates(token, stems[i]):
                     if _matches(term, tokens, stems, i):
                         yield index, term, group, weight
 
