@@ -16,14 +16,17 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-PRELOAD = ["pipeline.parse", "pipeline.jobs.prewarm"]
+# What every crawl needs at once (parsing, and the first classification of entries). Extraction's heavier
+# start-up (trafilatura, the language model) happens in each worker on its first page, both in parallel,
+# so a crawl that only parses feeds never pays for it.
+PRELOAD = ["pipeline.parse", "pipeline.jobs.classifying"]
 
 
 async def in_pool(pool: Executor, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run fn in the pool without ever blocking the event loop.
 
-    The first submit to a process pool starts the forkserver, which imports trafilatura: about a second in
-    which a plain `loop.run_in_executor(pool, ...)` would stop all fetching. Submitting from a thread keeps
+    The first submit to a process pool starts the forkserver and its preloads, which takes most of a second
+    in which a plain `loop.run_in_executor(pool, ...)` would stop all fetching. Submitting from a thread keeps
     the loop fetching while the workers start.
     """
     loop = asyncio.get_running_loop()
