@@ -139,6 +139,24 @@ def test_crawl_classifies_every_new_item_and_cli_shows_why(server: LocalServer, 
         env=env,
     )
     assert redo.returncode == 0 and f"classify: {len(items)} items" in redo.stdout
+    topical = topics[0]
+    shown = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipeline",
+            "--config",
+            str(settings.config_file),
+            "items",
+            "show",
+            str(topical.item_id),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert f"topic:      {topical.topic}" in shown.stdout
+    assert json.loads(topical.evidence)[0][:40] in shown.stdout
 
 
 def test_eval_command_prints_the_agreed_json_shape(tmp_path: Path) -> None:

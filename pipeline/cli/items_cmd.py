@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 from datetime import UTC, datetime
 
 import click
@@ -9,6 +10,7 @@ from sqlmodel import Session
 from pipeline.cli.common import AppContext, iso, print_json
 from pipeline.store import articles as article_store
 from pipeline.store import items as item_store
+from pipeline.store import topics as topic_store
 from pipeline.store.models import Item
 from pipeline.textdiff import word_diff
 
@@ -97,9 +99,14 @@ def show(app: AppContext, item_id: int, as_json: bool) -> None:
         sources = item_store.sources_of(session, item_id)
         cluster = article_store.cluster_members(session, item.cluster_id) if item.cluster_id else []
         feed_name = sources[0][1] if sources else ""
+        topics = topic_store.topics_of(session, item_id)
         if as_json:
             data = _as_dict(session, item, feed_name)
             data["text"] = item.text
+            data["relevant"] = item.relevant
+            data["topics"] = [
+                {"topic": t.topic, "score": t.score, "evidence": json.loads(t.evidence or "[]")} for t in topics
+            ]
             data["versions"] = [
                 {"version": v.version, "fetched_at": iso(v.fetched_at), "title": v.title, "text": v.text}
                 for v in versions
@@ -113,6 +120,12 @@ def show(app: AppContext, item_id: int, as_json: bool) -> None:
     reason = f" ({item.extraction_reason})" if item.extraction_reason else ""
     click.echo(f"extraction: {item.extraction_status}{reason}")
     click.echo("sources:    " + ", ".join(name for _, name in sources))
+    verdict = {None: "not classified yet", True: "in scope", False: "out of scope"}[item.relevant]
+    click.echo(f"relevance:  {verdict} ({item.relevance})")
+    for t in topics:
+        click.echo(f"topic:      {t.topic} {t.score}")
+        for sentence in json.loads(t.evidence or "[]"):
+            click.echo(f"              “{sentence}”")
     others = [(i, n) for i, n in cluster if i.id != item.id]
     if others:
         click.echo("same story: " + "; ".join(f"#{i.id} {n}: {i.title[:60]}" for i, n in others))
