@@ -8,15 +8,14 @@ must be a subject of the item, not a word it happens to repeat. Pure: values in,
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from pipeline.morph import stem, words
+from pipeline.text import sentences as split_sentences
 from pipeline.topics import Term, TopicSet
 
-_SENTENCE = re.compile(r"(?<=[.!?…])\s+|\n+")
 MAX_TEXT = 4000
 GATE_GROUPS = ("@belarus", "@russia", "@union", "@pair", "@off")
 
@@ -103,7 +102,7 @@ class Classifier:
         the labelled sets were judged on the same span."""
         ts = self.topic_set
         text = text[:MAX_TEXT]
-        sentences = [title.strip()] + [s.strip() for s in _SENTENCE.split(text) if s.strip()]
+        sentences = [title.strip(), *split_sentences(text)]
         hits: dict[str, _Hits] = defaultdict(_Hits)
         found = list(self.mentions(sentences))
         present: dict[str, set[int]] = defaultdict(set)  # gate group → sentences that mention it

@@ -70,3 +70,24 @@ class FetchedBody:
     @property
     def not_modified(self) -> bool:
         return self.status == 304
+
+
+@dataclass(frozen=True)
+class TopicHit:
+    score: float
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class WeekItem:
+    """One stored item as the digest sees it."""
+
+    id: int
+    title: str
+    url: str
+    source: str
+    lang: str
+    when: datetime  # publication time, else first seen (UTC)
+    cluster: int  # the story it belongs to (minus its own id when it has no copies)
+    topics: dict[str, TopicHit] = field(default_factory=dict)
+    carriers: tuple[str, ...] = ()  # other feeds that carried this very item

@@ -7,6 +7,7 @@
     │   └── RefusedURLError  the URL's scheme or address is not allowed
     ├── ParseError           a body is not a feed we can read (names the feed)
     ├── StoreError           the database refused an operation
+    ├── FileWriteError       a digest or archive file could not be written (names the file)
     └── LockedError          another run holds the lock
 
 Every message starts with the stage that raised it ("fetch: ...", "parse: ...") so a log line says where
@@ -56,6 +57,10 @@ class ParseError(UnionWatchError):
 
 
 class StoreError(UnionWatchError):
+    pass
+
+
+class FileWriteError(UnionWatchError):
     pass
 
 

@@ -10,6 +10,7 @@ _DROP = re.compile(r"<\s*(script|style|noscript)\b.*?<\s*/\s*\1\s*>", re.I | re.
 _TAG = re.compile(r"<[^>]*>")
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _LINES = re.compile(r"\s*\n\s*")
+_SENTENCE = re.compile(r"(?<=[.!?…])\s+|\n+")
 
 
 def plain_text(fragment: str | None, *, keep_lines: bool = False) -> str:
@@ -25,3 +26,8 @@ def plain_text(fragment: str | None, *, keep_lines: bool = False) -> str:
     if keep_lines:
         return _LINES.sub("\n", text).strip()
     return " ".join(text.split())
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences (and lines) of a plain text, stripped, empty ones dropped: the unit of evidence."""
+    return [part.strip() for part in _SENTENCE.split(text) if part.strip()]

@@ -30,9 +30,18 @@ def cli(ctx: click.Context, config_file: str | None) -> None:
 
 
 def _register() -> None:
-    from pipeline.cli import baseline_cmd, config_cmd, crawl_cmd, db_cmd, feeds_cmd, items_cmd, topics_cmd
+    from pipeline.cli import (
+        baseline_cmd,
+        config_cmd,
+        crawl_cmd,
+        db_cmd,
+        digest_cmd,
+        feeds_cmd,
+        items_cmd,
+        topics_cmd,
+    )
 
-    for module in (baseline_cmd, config_cmd, crawl_cmd, db_cmd, feeds_cmd, items_cmd, topics_cmd):
+    for module in (baseline_cmd, config_cmd, crawl_cmd, db_cmd, digest_cmd, feeds_cmd, items_cmd, topics_cmd):
         cli.add_command(module.command)
     cli.add_command(topics_cmd.classify_command)
     cli.add_command(topics_cmd.eval_command)

@@ -1,0 +1,212 @@
+"""What changed in a week: the judgements the digest leads with, as pure functions of plain data.
+
+Nothing here reads the clock or the database: the store hands over plain records (`WeekItem`, `Edit`,
+`FigureReport`) and the week, and these functions decide what is a spike, what is a new story, what an edit
+changed and which figures differ, so that every judgement is testable with numbers written in a test.
+"""
+
+from __future__ import annotations
+
+import difflib
+import statistics
+from dataclasses import dataclass
+from datetime import datetime
+
+from pipeline.domain import WeekItem
+from pipeline.figures import Figure, Indicator, differs
+from pipeline.text import sentences
+
+HISTORY_WEEKS = 8  # the usual range of a topic: the eight weeks before the previous one and it
+SILENT_WEEKS = 4  # coverage after this many empty weeks is "back"
+SPIKE_MIN = 3.0  # a spike is at least this many items above the mean, whatever the spread
+
+
+@dataclass(frozen=True)
+class Trend:
+    topic: str
+    series: tuple[int, ...]  # items per week, oldest first, the digest's week last
+    this_week: int
+    last_week: int
+    mean: float  # over the HISTORY_WEEKS before this week
+    spread: float  # population standard deviation over the same weeks
+    flag: str | None  # "spike", "lull", "back" or None
+
+    @property
+    def usual(self) -> str:
+        return f"{self.mean:.1f} ± {self.spread:.1f} a week over the previous {HISTORY_WEEKS}"
+
+
+def trend(topic: str, series: list[int]) -> Trend:
+    """Flags a week whose count leaves the topic's usual range by a clear margin."""
+    this_week = series[-1]
+    last_week = series[-2] if len(series) > 1 else 0
+    history = series[-1 - HISTORY_WEEKS : -1] or [0]
+    mean = statistics.fmean(history)
+    spread = statistics.pstdev(history)
+    silent = series[-1 - SILENT_WEEKS : -1]
+    flag: str | None = None
+    if this_week and len(silent) == SILENT_WEEKS and not any(silent) and any(series[:-1]):
+        flag = "back"
+    elif this_week >= mean + max(2 * spread, SPIKE_MIN) and this_week >= 2 * mean:
+        flag = "spike"
+    elif mean >= 4 and this_week <= mean - max(2 * spread, mean / 2):
+        flag = "lull"
+    return Trend(topic, tuple(series), this_week, last_week, round(mean, 2), round(spread, 2), flag)
+
+
+@dataclass(frozen=True)
+class Story:
+    """A story is a cluster of copies; its lead is the copy that matched best (then the earliest)."""
+
+    lead: WeekItem
+    copies: tuple[WeekItem, ...]  # the others, in order of time
+    first_seen: datetime
+
+    @property
+    def sources(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for item in (self.lead, *self.copies):
+            for source in (item.source, *item.carriers):
+                seen.setdefault(source, None)
+        return list(seen)
+
+    def score(self, topic: str | None = None) -> float:
+        items = (self.lead, *self.copies)
+        if topic is None:
+            return max((hit.score for item in items for hit in item.topics.values()), default=0.0)
+        return max((item.topics[topic].score for item in items if topic in item.topics), default=0.0)
+
+
+def stories(items: list[WeekItem], first_seen: dict[int, datetime]) -> list[Story]:
+    """Groups items into stories; `first_seen` has each cluster's earliest time across the whole store."""
+    groups: dict[int, list[WeekItem]] = {}
+    for item in sorted(items, key=lambda i: (i.when, i.id)):
+        groups.setdefault(item.cluster, []).append(item)
+    result = []
+    for cluster, members in groups.items():
+        lead = max(members, key=lambda i: (max((h.score for h in i.topics.values()), default=0.0), -i.when.timestamp()))
+        copies = tuple(m for m in members if m is not lead)
+        result.append(Story(lead, copies, min(first_seen.get(cluster, members[0].when), members[0].when)))
+    return result
+
+
+def rank(found: list[Story], topic: str | None = None) -> list[Story]:
+    """Most sources first, then the best topic score, then the earliest."""
+    return sorted(found, key=lambda s: (-len(s.sources), -s.score(topic), s.first_seen, s.lead.id))
+
+
+def new_stories(found: list[Story], week_start: datetime) -> list[Story]:
+    return rank([s for s in found if s.first_seen >= week_start])
+
+
+@dataclass(frozen=True)
+class Edit:
+    item: WeekItem
+    changed_at: datetime
+    old_text: str
+    new_text: str
+    old_title: str = ""
+
+
+@dataclass(frozen=True)
+class EditSummary:
+    item: WeekItem
+    changed_at: datetime
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+    title_change: tuple[str, str] | None
+    words_added: int
+    words_removed: int
+
+
+def summarise_edit(edit: Edit, limit: int = 2) -> EditSummary:
+    """Which sentences came and went, and how many words: what a reader wants to know of an edit."""
+    old, new = sentences(edit.old_text), sentences(edit.new_text)
+    added: list[str] = []
+    removed: list[str] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
+        if tag in ("delete", "replace"):
+            removed.extend(old[i1:i2])
+        if tag in ("insert", "replace"):
+            added.extend(new[j1:j2])
+    words = difflib.SequenceMatcher(a=edit.old_text.split(), b=edit.new_text.split(), autojunk=False)
+    words_added = words_removed = 0
+    for tag, i1, i2, j1, j2 in words.get_opcodes():
+        if tag != "equal":
+            words_removed += i2 - i1
+            words_added += j2 - j1
+    title_change = (edit.old_title, edit.item.title) if edit.old_title and edit.old_title != edit.item.title else None
+    return EditSummary(
+        edit.item,
+        edit.changed_at,
+        tuple(_clip(s) for s in added[:limit]),
+        tuple(_clip(s) for s in removed[:limit]),
+        title_change,
+        words_added,
+        words_removed,
+    )
+
+
+@dataclass(frozen=True)
+class FigureReport:
+    """A figure and the item that stated it."""
+
+    figure: Figure
+    item: WeekItem
+
+
+@dataclass(frozen=True)
+class FigureNote:
+    indicator: Indicator
+    report: FigureReport
+    previous: FigureReport | None  # the last value reported before this one, if any
+    differs_from_baseline: bool
+    differs_from_previous: bool
+    also_reported_by: tuple[str, ...]
+
+
+def figure_notes(
+    indicators: list[Indicator], this_week: list[FigureReport], earlier: dict[str, FigureReport]
+) -> list[FigureNote]:
+    """A note for each figure this week that differs from the baseline or from the last value reported.
+
+    `earlier` holds, per indicator, the last report before the week. The same value from several sources is
+    one note; each distinct value is compared with the one reported before it.
+    """
+    by_id = {i.id: i for i in indicators}
+    notes: list[FigureNote] = []
+    last = dict(earlier)
+    seen: dict[tuple[str, float], int] = {}
+    for report in sorted(this_week, key=lambda r: (r.item.when, r.item.id)):
+        indicator = by_id.get(report.figure.indicator)
+        if indicator is None:
+            continue
+        key = (indicator.id, report.figure.value)
+        if key in seen:
+            note = notes[seen[key]]
+            if report.item.source not in (note.report.item.source, *note.also_reported_by):
+                notes[seen[key]] = _with_source(note, report.item.source)
+            continue
+        previous = last.get(indicator.id)
+        from_baseline = differs(report.figure.value, indicator.value)
+        from_previous = previous is not None and differs(report.figure.value, previous.figure.value)
+        last[indicator.id] = report
+        if from_baseline or from_previous:
+            seen[key] = len(notes)
+            notes.append(FigureNote(indicator, report, previous, from_baseline, from_previous, ()))
+    return notes
+
+
+def _with_source(note: FigureNote, source: str) -> FigureNote:
+    return FigureNote(
+        note.indicator,
+        note.report,
+        note.previous,
+        note.differs_from_baseline,
+        note.differs_from_previous,
+        (*note.also_reported_by, source),
+    )
+
+
+def _clip(sentence: str, limit: int = 300) -> str:
+    return sentence if len(sentence) <= limit else sentence[: limit - 1].rstrip() + "…"

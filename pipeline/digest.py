@@ -1,0 +1,394 @@
+"""The weekly digest as plain data: what the templates render, what the archive stores as JSON.
+
+`build_digest` turns the week's changes (pipeline.changes) into the digest a reader gets: headline changes
+first, then a section per topic, new stories, edited articles, figures against the baseline, twelve-week trends
+and the feeds that failed. Every string that came from a feed passes through `clean_text` here, so the JSON is
+as safe as the HTML.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pipeline.changes import (
+    EditSummary,
+    FigureNote,
+    FigureReport,
+    Story,
+    Trend,
+    new_stories,
+    rank,
+    stories,
+)
+from pipeline.domain import WeekItem
+from pipeline.sanitise import clean_text, safe_url
+from pipeline.weeks import Week
+
+TOP_STORIES = 5  # per topic section
+TOP_NEW = 10  # in the new-stories list
+EXTRACT_SENTENCES = 2
+
+
+@dataclass
+class Link:
+    source: str
+    url: str
+
+
+@dataclass
+class StoryView:
+    id: int
+    title: str
+    url: str
+    source: str
+    published: str
+    lang: str
+    extract: list[str]
+    topics: list[str]
+    also_reported_by: list[Link] = field(default_factory=list)
+
+
+@dataclass
+class Headline:
+    kind: str  # figure, spike, lull, back, new-stories, edited
+    topic: str | None
+    text: str
+
+
+@dataclass
+class TrendView:
+    topic: str
+    name: str
+    weeks: list[str]
+    series: list[int]
+    this_week: int
+    last_week: int
+    mean: float
+    spread: float
+    flag: str | None
+    chart: str  # the image's file name, "" when there is none
+
+
+@dataclass
+class Section:
+    topic: str
+    name: str
+    count: int
+    last_week: int
+    flag: str | None
+    note: str
+    stories: list[StoryView]
+    more: int  # stories not shown
+
+
+@dataclass
+class EditView:
+    story: StoryView
+    changed_at: str
+    added: list[str]
+    removed: list[str]
+    title_before: str | None
+    words_added: int
+    words_removed: int
+
+
+@dataclass
+class FigureView:
+    indicator: str
+    name: str
+    topic: str
+    value: float
+    unit: str
+    period: str | None
+    sentence: str
+    source: str
+    url: str
+    published: str
+    baseline_value: float
+    baseline_date: str
+    baseline_source: str
+    previous_value: float | None
+    previous_source: str | None
+    previous_published: str | None
+    differs_from_baseline: bool
+    differs_from_previous: bool
+    also_reported_by: list[str]
+    summary: str
+
+
+@dataclass
+class FeedProblem:
+    name: str
+    url: str
+    failing_since: str | None
+    error: str
+    failures: int
+
+
+@dataclass
+class Digest:
+    week: str
+    period: str
+    timezone: str
+    generated_at: str
+    totals: dict[str, int]
+    headlines: list[Headline]
+    new_stories: list[StoryView]
+    sections: list[Section]
+    edited: list[EditView]
+    figures: list[FigureView]
+    trends: list[TrendView]
+    feed_health: list[FeedProblem]
+    empty_reason: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n"
+
+    @property
+    def changed_topics(self) -> list[str]:
+        """Topic names the headlines are about, in headline order (for a mail subject)."""
+        names = {t.topic: t.name for t in self.trends}
+        seen: dict[str, None] = {}
+        for headline in self.headlines:
+            if headline.topic and headline.topic in names:
+                seen.setdefault(names[headline.topic], None)
+        return list(seen)
+
+
+@dataclass(frozen=True)
+class WeekFacts:
+    """Everything the store knows about a week, as plain data (the jobs layer gathers it)."""
+
+    week: Week
+    timezone: str
+    now: datetime
+    topics: list[tuple[str, str]]  # (id, name) in the configured order
+    items: list[WeekItem]  # in-scope items of the week
+    cluster_first_seen: dict[int, datetime]
+    trend_weeks: list[Week]
+    trends: list[Trend]
+    edits: list[EditSummary]
+    figures: list[FigureNote]
+    feed_problems: list[FeedProblem]
+    items_seen: int  # every item of the week, in scope or not
+    feeds: int
+    crawls: int  # crawl runs that finished in the week
+    week_start: datetime
+
+
+def build_digest(facts: WeekFacts, charts: dict[str, str] | None = None) -> Digest:
+    charts = charts or {}
+    names = dict(facts.topics)
+    found = stories(facts.items, facts.cluster_first_seen)
+    fresh = new_stories(found, facts.week_start)
+    sections = [_section(topic, names[topic], found, facts) for topic, _ in facts.topics]
+    trends = [
+        TrendView(
+            t.topic,
+            names.get(t.topic, t.topic),
+            [str(w) for w in facts.trend_weeks],
+            list(t.series),
+            t.this_week,
+            t.last_week,
+            t.mean,
+            t.spread,
+            t.flag,
+            charts.get(t.topic, ""),
+        )
+        for t in facts.trends
+    ]
+    edited = [_edit_view(e, names) for e in facts.edits]
+    figures = [_figure_view(n) for n in facts.figures]
+    totals = {
+        "seen": facts.items_seen,
+        "in_scope": len(facts.items),
+        "stories": len(found),
+        "new_stories": len(fresh),
+        "edited": len(edited),
+        "figures": len(figures),
+        "feeds": facts.feeds,
+        "feeds_failing": len(facts.feed_problems),
+    }
+    return Digest(
+        week=str(facts.week),
+        period=facts.week.label(),
+        timezone=facts.timezone,
+        generated_at=_iso(facts.now),
+        totals=totals,
+        headlines=_headlines(facts.trends, names, fresh, edited, figures),
+        new_stories=[_story_view(s, names) for s in fresh[:TOP_NEW]],
+        sections=sections,
+        edited=edited,
+        figures=figures,
+        trends=trends,
+        feed_health=facts.feed_problems,
+        empty_reason=_empty_reason(facts) if not facts.items else None,
+    )
+
+
+def _section(topic: str, name: str, found: list[Story], facts: WeekFacts) -> Section:
+    mine = rank([s for s in found if any(topic in i.topics for i in (s.lead, *s.copies))], topic)
+    trend = next((t for t in facts.trends if t.topic == topic), None)
+    count = sum(1 for item in facts.items if topic in item.topics)
+    names = dict(facts.topics)
+    return Section(
+        topic=topic,
+        name=name,
+        count=count,
+        last_week=trend.last_week if trend else 0,
+        flag=trend.flag if trend else None,
+        note=_trend_note(trend, name) if trend and trend.flag else "",
+        stories=[_story_view(s, names, topic) for s in mine[:TOP_STORIES]],
+        more=max(0, len(mine) - TOP_STORIES),
+    )
+
+
+def _story_view(story: Story, names: dict[str, str], topic: str | None = None) -> StoryView:
+    lead = story.lead
+    hit = lead.topics.get(topic) if topic else max(lead.topics.values(), key=lambda h: h.score, default=None)
+    title = clean_text(lead.title)
+    extract: list[str] = []
+    for sentence in hit.evidence if hit else ():  # the evidence may be the title itself: show it once
+        line = clean_text(sentence)
+        if line and line != title and line not in extract:
+            extract.append(line)
+    others: dict[str, Link] = {}
+    for item in (lead, *story.copies):
+        for source in (item.source, *item.carriers):
+            if source != lead.source and source not in others:
+                others[source] = Link(clean_text(source), safe_url(item.url))
+    return StoryView(
+        id=lead.id,
+        title=title or "(untitled)",
+        url=safe_url(lead.url),
+        source=clean_text(lead.source),
+        published=_iso(lead.when),
+        lang=lead.lang,
+        extract=extract[:EXTRACT_SENTENCES],
+        topics=[t for t in names if t in lead.topics],
+        also_reported_by=list(others.values()),
+    )
+
+
+def _single(item: WeekItem, names: dict[str, str]) -> StoryView:
+    return _story_view(Story(item, (), item.when), names)
+
+
+def _edit_view(edit: EditSummary, names: dict[str, str]) -> EditView:
+    before = clean_text(edit.title_change[0]) if edit.title_change else None
+    return EditView(
+        story=_single(edit.item, names),
+        changed_at=_iso(edit.changed_at),
+        added=[clean_text(s) for s in edit.added],
+        removed=[clean_text(s) for s in edit.removed],
+        title_before=before,
+        words_added=edit.words_added,
+        words_removed=edit.words_removed,
+    )
+
+
+def _figure_view(note: FigureNote) -> FigureView:
+    ind, report, previous = note.indicator, note.report, note.previous
+    value = report.figure.value
+    parts = [f"{_num(value)} {ind.unit}"]
+    if report.figure.period:
+        parts.append(f"for {report.figure.period}")
+    comparisons = []
+    if note.differs_from_baseline:
+        comparisons.append(f"baseline {_num(ind.value)} ({ind.date}, {ind.source})")
+    if previous is not None and note.differs_from_previous:
+        comparisons.append(f"last reported {_num(previous.figure.value)} ({_date(previous)}, {previous.item.source})")
+    summary = f"{ind.name[:1].upper()}{ind.name[1:]}: {' '.join(parts)}, against {' and '.join(comparisons)}"
+    return FigureView(
+        indicator=ind.id,
+        name=ind.name,
+        topic=ind.topic,
+        value=value,
+        unit=ind.unit,
+        period=report.figure.period,
+        sentence=clean_text(report.figure.sentence),
+        source=clean_text(report.item.source),
+        url=safe_url(report.item.url),
+        published=_iso(report.item.when),
+        baseline_value=ind.value,
+        baseline_date=ind.date,
+        baseline_source=ind.source,
+        previous_value=previous.figure.value if previous else None,
+        previous_source=clean_text(previous.item.source) if previous else None,
+        previous_published=_iso(previous.item.when) if previous else None,
+        differs_from_baseline=note.differs_from_baseline,
+        differs_from_previous=note.differs_from_previous,
+        also_reported_by=[clean_text(s) for s in note.also_reported_by],
+        summary=clean_text(summary),
+    )
+
+
+def _headlines(
+    trends: list[Trend], names: dict[str, str], fresh: list[Story], edited: list[EditView], figures: list[FigureView]
+) -> list[Headline]:
+    lines = [Headline("figure", f.topic, f.summary) for f in figures]
+    order = {"spike": 0, "back": 1, "lull": 2}
+    for t in sorted((t for t in trends if t.flag), key=lambda t: (order[t.flag or ""], -t.this_week)):
+        lines.append(Headline(t.flag or "", t.topic, _trend_note(t, names.get(t.topic, t.topic))))
+    if fresh:
+        top = fresh[0]
+        carried = f" ({len(top.sources)} sources)" if len(top.sources) > 1 else ""
+        lines.append(
+            Headline(
+                "new-stories",
+                None,
+                f"{_count(len(fresh), 'new story', 'new stories')}; "
+                f"the most widely carried: “{clean_text(top.lead.title)}”{carried}",
+            )
+        )
+    if edited:
+        lines.append(Headline("edited", None, f"{_count(len(edited), 'article', 'articles')} edited after publication"))
+    return lines
+
+
+def _trend_note(trend: Trend, name: str) -> str:
+    items = _count(trend.this_week, "item", "items")
+    if trend.flag == "back":
+        return f"{name} is back: {items} after weeks of silence"
+    if trend.flag == "spike":
+        return f"{name} rose: {items}, well above the usual {trend.usual}"
+    if trend.flag == "lull":
+        return f"{name} fell: {items}, well below the usual {trend.usual}"
+    return f"{name}: {items}"
+
+
+def _empty_reason(facts: WeekFacts) -> str:
+    where = f"{facts.week} ({facts.week.label()}, {facts.timezone})"
+    if facts.crawls == 0:
+        return f"Nothing was found for {where}: no crawl finished during that week."
+    if facts.feeds and len(facts.feed_problems) >= facts.feeds:
+        return f"Nothing was found for {where}: all {facts.feeds} feeds were failing."
+    if facts.items_seen == 0:
+        failing = f"; {len(facts.feed_problems)} of {facts.feeds} feeds were failing" if facts.feed_problems else ""
+        return f"Nothing was found for {where}: the feeds published no items dated in that week{failing}."
+    return (
+        f"Nothing was found for {where}: {_count(facts.items_seen, 'item was', 'items were')} stored, "
+        "none of them about Belarus–Russia relations."
+    )
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _num(value: float) -> str:
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def _date(report: FigureReport) -> str:
+    return report.item.when.date().isoformat()
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")

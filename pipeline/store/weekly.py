@@ -1,0 +1,267 @@
+"""What the store holds about a span of time, read in a few set-based queries for the digest.
+
+An item's time is its publication time, else the time we first saw it (`item_time`). Queries select by that
+time with an OR of two indexed ranges rather than a COALESCE, so a year of items is not scanned for a week.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlmodel import Session, SQLModel
+
+from pipeline.domain import TopicHit, WeekItem
+from pipeline.store.models import CrawlRun, Feed, Item, ItemVersion
+
+CHUNK = 500
+# Core columns: typed as columns (the models' attributes are typed as their Python values)
+_item = SQLModel.metadata.tables["items"].c
+_topic = SQLModel.metadata.tables["item_topics"].c
+_source = SQLModel.metadata.tables["item_sources"].c
+_version = SQLModel.metadata.tables["item_versions"].c
+_feed = SQLModel.metadata.tables["feeds"].c
+_attempt = SQLModel.metadata.tables["fetch_attempts"].c
+_crawl = SQLModel.metadata.tables["crawl_runs"].c
+
+
+def item_time() -> ColumnElement[datetime]:
+    return func.coalesce(_item.published_at, _item.first_seen_at)
+
+
+def in_span(start: datetime, end: datetime) -> ColumnElement[bool]:
+    return or_(
+        and_(_item.published_at >= start, _item.published_at < end),
+        and_(_item.published_at.is_(None), _item.first_seen_at >= start, _item.first_seen_at < end),
+    )
+
+
+def count_items(session: Session, start: datetime, end: datetime) -> int:
+    return int(session.execute(select(func.count()).select_from(Item).where(in_span(start, end))).scalar_one())
+
+
+def week_items(session: Session, start: datetime, end: datetime) -> list[WeekItem]:
+    """In-scope items of the span, with their topics and the other feeds that carried them."""
+    ids = list(session.execute(select(_item.id).where(in_span(start, end), _item.relevant.is_(True))).scalars())
+    return items_by_id(session, ids)
+
+
+def items_by_id(session: Session, ids: Iterable[int]) -> list[WeekItem]:
+    wanted = sorted(set(ids))
+    feeds: dict[int, str] = {int(i): str(n) for i, n in session.execute(select(_feed.id, _feed.name))}
+    result: list[WeekItem] = []
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
+        topics: dict[int, dict[str, TopicHit]] = defaultdict(dict)
+        for item_id, topic, score, evidence in session.execute(
+            select(_topic.item_id, _topic.topic, _topic.score, _topic.evidence).where(_topic.item_id.in_(chunk))
+        ):
+            topics[item_id][topic] = TopicHit(score, tuple(json.loads(evidence or "[]")))
+        carriers: dict[int, list[str]] = defaultdict(list)
+        for item_id, feed_id in session.execute(
+            select(_source.item_id, _source.feed_id).where(_source.item_id.in_(chunk))
+        ):
+            carriers[item_id].append(feeds.get(feed_id, "?"))
+        rows = session.execute(
+            select(
+                _item.id,
+                _item.title,
+                _item.canonical_url,
+                _item.url,
+                _item.feed_id,
+                _item.lang,
+                _item.published_at,
+                _item.first_seen_at,
+                _item.cluster_id,
+            ).where(_item.id.in_(chunk))
+        )
+        for item_id, title, canonical, url, feed_id, lang, published, first_seen, cluster in rows:
+            source = feeds.get(feed_id, "?")
+            result.append(
+                WeekItem(
+                    id=item_id,
+                    title=title,
+                    url=url or canonical or "",
+                    source=source,
+                    lang=lang,
+                    when=published or first_seen,
+                    cluster=cluster if cluster is not None else -item_id,
+                    topics=topics.get(item_id, {}),
+                    carriers=tuple(sorted(set(carriers.get(item_id, ())) - {source})),
+                )
+            )
+    return sorted(result, key=lambda i: (i.when, i.id))
+
+
+def cluster_first_seen(session: Session, clusters: Iterable[int]) -> dict[int, datetime]:
+    """The earliest item time of each story cluster, over the whole store."""
+    wanted = sorted({c for c in clusters if c >= 0})
+    first: dict[int, datetime] = {}
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
+        for cluster, earliest in session.execute(
+            select(_item.cluster_id, func.min(item_time()))
+            .where(_item.cluster_id.in_(chunk))
+            .group_by(_item.cluster_id)
+        ):
+            if cluster is not None and earliest is not None:
+                first[cluster] = _aware(earliest)
+    return first
+
+
+def topic_times(session: Session, start: datetime, end: datetime) -> Iterator[tuple[str, datetime]]:
+    """(topic, item time) for every in-scope item's topic in the span: the raw material of the trends."""
+    rows = session.execute(
+        select(_topic.topic, _item.published_at, _item.first_seen_at)
+        .join(Item, _item.id == _topic.item_id)
+        .where(in_span(start, end), _item.relevant.is_(True))
+    )
+    for topic, published, first_seen in rows:
+        yield topic, published or first_seen
+
+
+@dataclass(frozen=True)
+class EditRecord:
+    item_id: int
+    changed_at: datetime
+    old_title: str
+    old_text: str
+    new_text: str
+
+
+def edits_between(session: Session, start: datetime, end: datetime) -> list[EditRecord]:
+    """Items of which a new version was fetched in the span: the text before the span's first change and
+    after its last, so that several edits in one week read as one."""
+    changed = session.execute(
+        select(_version.item_id, func.min(_version.version), func.max(_version.version))
+        .join(Item, _item.id == _version.item_id)
+        .where(
+            _version.version > 1,
+            _version.fetched_at >= start,
+            _version.fetched_at < end,
+            _item.relevant.is_(True),
+        )
+        .group_by(_version.item_id)
+    ).all()
+    records = []
+    for item_id, first, last in changed:
+        versions = {
+            v.version: v
+            for v in session.execute(
+                select(ItemVersion).where(_version.item_id == item_id, _version.version.in_([first - 1, last]))
+            ).scalars()
+        }
+        before, after = versions.get(first - 1), versions.get(last)
+        if before is None or after is None or after.fetched_at is None:
+            continue
+        records.append(EditRecord(item_id, after.fetched_at, before.title, before.text, after.text))
+    return records
+
+
+def texts(session: Session, ids: Iterable[int], as_of: datetime | None = None) -> dict[int, str]:
+    """Title and text of each item; with `as_of`, the version that was current then (a digest of a past
+    week reads what the week read, not a later edit)."""
+    wanted = sorted(set(ids))
+    found: dict[int, str] = {}
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
+        for item_id, title, text, summary in session.execute(
+            select(_item.id, _item.title, _item.text, _item.summary).where(_item.id.in_(chunk))
+        ):
+            found[int(item_id)] = f"{title}\n{text or summary}"
+        if as_of is None:
+            continue
+        latest = (
+            select(_version.item_id, func.max(_version.version).label("version"))
+            .where(_version.item_id.in_(chunk), _version.fetched_at < as_of)
+            .group_by(_version.item_id)
+            .subquery()
+        )
+        for item_id, title, text in session.execute(
+            select(_version.item_id, _version.title, _version.text).join(
+                latest, and_(_version.item_id == latest.c.item_id, _version.version == latest.c.version)
+            )
+        ):
+            if text:
+                found[int(item_id)] = f"{title}\n{text}"
+    return found
+
+
+def earlier_with_topics(
+    session: Session, topics: Iterable[str], before: datetime, after: datetime, batch: int = 200
+) -> Iterator[list[int]]:
+    """Ids of in-scope items with any of the topics, in batches, newest first, back to `after`."""
+    with_topic = select(_topic.item_id).where(_topic.topic.in_(list(topics)))
+    query = (
+        select(_item.id)
+        .where(_item.id.in_(with_topic), in_span(after, before), _item.relevant.is_(True))
+        .order_by(item_time().desc(), _item.id.desc())
+    )
+    offset = 0
+    while True:
+        ids = [int(i) for i in session.execute(query.offset(offset).limit(batch)).scalars()]
+        if not ids:
+            return
+        yield ids
+        offset += batch
+
+
+@dataclass(frozen=True)
+class FeedTrouble:
+    name: str
+    url: str
+    failing_since: datetime | None
+    error: str
+    failures: int
+
+
+def feed_troubles(session: Session, start: datetime, end: datetime) -> list[FeedTrouble]:
+    """Feeds whose last fetch in the span failed, with the number of failed fetches in it."""
+    attempts = session.execute(
+        select(_attempt.feed_id, _attempt.started_at, _attempt.outcome, _attempt.error)
+        .where(_attempt.started_at >= start, _attempt.started_at < end)
+        .order_by(_attempt.started_at, _attempt.id)
+    ).all()
+    last: dict[int, tuple[str, str | None]] = {}
+    failures: dict[int, int] = defaultdict(int)
+    first_failure: dict[int, datetime] = {}
+    for feed_id, started, outcome, error in attempts:
+        last[feed_id] = (outcome, error)
+        if outcome == "error":
+            failures[feed_id] += 1
+            if started is not None:
+                first_failure.setdefault(feed_id, started)
+    failing = [feed_id for feed_id, (outcome, _) in last.items() if outcome == "error"]
+    if not failing:
+        return []
+    feeds = {f.id: f for f in session.execute(select(Feed).where(_feed.id.in_(failing))).scalars()}
+    troubles = []
+    for feed_id in failing:
+        feed = feeds[feed_id]
+        since = feed.failing_since if feed.failing_since and feed.failing_since < end else first_failure.get(feed_id)
+        troubles.append(FeedTrouble(feed.name, feed.url, since, last[feed_id][1] or "failed", failures[feed_id]))
+    return sorted(troubles, key=lambda t: t.name)
+
+
+def crawls_finished(session: Session, start: datetime, end: datetime) -> int:
+    return int(
+        session.execute(
+            select(func.count()).select_from(CrawlRun).where(_crawl.finished_at >= start, _crawl.finished_at < end)
+        ).scalar_one()
+    )
+
+
+def enabled_feeds(session: Session) -> int:
+    return int(session.execute(select(func.count()).select_from(Feed).where(_feed.enabled.is_(True))).scalar_one())
+
+
+def _aware(value: datetime | str) -> datetime:
+    from datetime import UTC
+
+    if isinstance(value, str):  # SQLite returns aggregates of our UTC column as text
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value

@@ -1,0 +1,79 @@
+"""A week of plain digest data written by hand, for tests that need no store: a hostile feed's items."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from pipeline.changes import trend
+from pipeline.digest import FeedProblem, WeekFacts
+from pipeline.domain import TopicHit, WeekItem
+from pipeline.weeks import Week, weeks_ending
+
+WEEK = Week(2026, 47)
+TOPICS = [
+    ("union-programmes", "Union programmes"),
+    ("tax-code", "Tax code"),
+    ("bases", "Russian bases and forces"),
+    ("energy-prices", "Energy prices and supply"),
+]
+
+
+def hostile_week(beacon: str) -> WeekFacts:
+    """Titles, evidence and links carrying scripts, handlers, javascript: links and CSS tricks."""
+    tricks = [
+        f"<script>document.title='pwned';fetch('{beacon}/script')</script>Gas deal signed",
+        f"<img src=x onerror=\"document.body.innerHTML='pwned';new Image().src='{beacon}/img'\">Base in Baranovichi",
+        "<a href=\"javascript:document.body.innerHTML='pwned'\">Tax code</a> &lt;script&gt;alert(1)&lt;/script&gt;",
+        f'<style>body{{display:none}} *{{background:url({beacon}/css)}}</style><div style="position:fixed;'
+        f'top:0;left:0;width:100%;height:100%;background:url({beacon}/div)">Programmes</div> 80% implemented',
+        f'<iframe src="{beacon}/frame"></iframe><svg onload="document.body.innerHTML=\'pwned\'"></svg>Союзные программы',
+    ]
+    links = [
+        "javascript:document.body.innerHTML='pwned'",
+        f"data:text/html,<script>fetch('{beacon}/data')</script>",
+        "https://example.org/news/1",
+        " JaVaScRiPt:alert(1)",
+        "https://example.org/news/2",
+    ]
+    when = datetime(2026, 11, 17, 9, 0, tzinfo=UTC)
+    items = [
+        WeekItem(
+            id=n + 1,
+            title=title,
+            url=link,
+            source=f'<b onmouseover="alert(1)">Feed {n}</b>',
+            lang="en",
+            when=when,
+            cluster=n + 1,
+            topics={TOPICS[n % 4][0]: TopicHit(5.0, (title, f"<script>fetch('{beacon}/evidence')</script>Evidence."))},
+        )
+        for n, (title, link) in enumerate(zip(tricks, links, strict=True))
+    ]
+    weeks = weeks_ending(WEEK, 12)
+    trends = [trend(topic, [0] * 8 + [1, 0, 1, 2 if n == 3 else 1]) for n, (topic, _) in enumerate(TOPICS)]
+    return WeekFacts(
+        week=WEEK,
+        timezone="Europe/Minsk",
+        now=datetime(2026, 11, 23, 22, 0, tzinfo=UTC),
+        topics=TOPICS,
+        items=items,
+        cluster_first_seen={},
+        trend_weeks=weeks,
+        trends=trends,
+        edits=[],
+        figures=[],
+        feed_problems=[
+            FeedProblem(
+                "<script>fetch('x')</script>Broken feed",
+                "https://example.org/rss",
+                None,
+                "<img src=x onerror=alert(1)>",
+                3,
+            )
+        ],
+        items_seen=9,
+        feeds=3,
+        crawls=4,
+        week_start=WEEK.start(ZoneInfo("Europe/Minsk")),
+    )
