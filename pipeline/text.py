@@ -10,7 +10,8 @@ _DROP = re.compile(r"<\s*(script|style|noscript)\b.*?<\s*/\s*\1\s*>", re.I | re.
 _TAG = re.compile(r"<[^>]*>")
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _LINES = re.compile(r"\s*\n\s*")
-_SENTENCE = re.compile(r"(?<=[.!?…])\s+|\n+")
+# a sentence ends at . ! ? … before a capital, a digit or an opening quote: "куб. м" and "т. е." do not end one
+_SENTENCE = re.compile(r"(?<=[.!?…])\s+(?=[«\"“„'(\[]?[A-ZА-ЯЁІЎЇЄҐ0-9])|\n+")
 
 
 def plain_text(fragment: str | None, *, keep_lines: bool = False) -> str:
