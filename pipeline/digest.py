@@ -227,7 +227,12 @@ def build_digest(facts: WeekFacts, charts: dict[str, str] | None = None) -> Dige
         edited=edited,
         figures=figures,
         trends=trends,
-        feed_health=facts.feed_problems,
+        feed_health=[
+            FeedProblem(
+                clean_text(p.name), safe_url(p.url), p.failing_since, clean_text(p.error) or "failed", p.failures
+            )
+            for p in facts.feed_problems
+        ],
         empty_reason=_empty_reason(facts) if not facts.items else None,
     )
 
@@ -304,7 +309,7 @@ def _figure_view(note: FigureNote) -> FigureView:
         comparisons.append(f"baseline {_num(ind.value)} ({ind.date}, {ind.source})")
     if previous is not None and note.differs_from_previous:
         comparisons.append(f"last reported {_num(previous.figure.value)} ({_date(previous)}, {previous.item.source})")
-    summary = f"{ind.name[:1].upper()}{ind.name[1:]}: {' '.join(parts)}, against {' and '.join(comparisons)}"
+    summary = f"{ind.name}: {' '.join(parts)}, against {' and '.join(comparisons)}"
     return FigureView(
         indicator=ind.id,
         name=ind.name,

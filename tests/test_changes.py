@@ -58,7 +58,9 @@ def test_a_topic_is_flagged_only_well_outside_its_usual_range(series: list[int],
 
 
 def item(n: int, source: str, when: datetime, cluster: int, score: float = 3.0, **kw: object) -> WeekItem:
-    return WeekItem(n, f"title {n}", f"https://e.org/{n}", source, "ru", when, cluster, {"bases": TopicHit(score)}, **kw)  # type: ignore[arg-type]
+    return WeekItem(
+        n, f"title {n}", f"https://e.org/{n}", source, "ru", when, cluster, {"bases": TopicHit(score)}, **kw
+    )  # type: ignore[arg-type]
 
 
 def test_new_stories_are_clusters_first_seen_this_week_ranked_by_sources_then_score() -> None:
@@ -95,8 +97,18 @@ def test_an_edit_is_summarised_as_the_sentences_added_and_removed() -> None:
         ("Цена на газ для Беларуси в 2027 году составит $128,5 за тысячу кубометров.", "gas-price", 128.5, "2027"),
         ("Belarus will pay $127 per 1,000 cubic meters of Russian gas.", "gas-price", 127.0, None),
         ("Для Минска газ будет стоить 130 долларов за 1000 куб. м с января 2027 года.", "gas-price", 130.0, "2027-01"),
-        ("Союзные программы выполнены на 80 процентов, сообщил премьер Беларуси.", "programmes-implemented", 80.0, None),
-        ("The 28 union programmes are 90% implemented, Minsk said in March 2024.", "programmes-implemented", 90.0, "2024-03"),
+        (
+            "Союзные программы выполнены на 80 процентов, сообщил премьер Беларуси.",
+            "programmes-implemented",
+            80.0,
+            None,
+        ),
+        (
+            "The 28 union programmes are 90% implemented, Minsk said in March 2024.",
+            "programmes-implemented",
+            90.0,
+            "2024-03",
+        ),
         ("Russia will supply 18 million tonnes of oil to Belarus in 2027.", "duty-free-crude", 18.0, "2027"),
         ("Беларусь получит 24 млн тонн российской нефти.", "duty-free-crude", 24.0, None),
     ],
