@@ -54,8 +54,8 @@ built = time.perf_counter() - t1
 files = write_digest(digest, Path(sys.argv[4]))
 total = time.perf_counter() - t1
 hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
-print(json.dumps({"rss_mb": hwm / 1024, "imports": imported, "build": built, "total": total, "in_scope": digest.totals["in_scope"],
-                  "headlines": len(digest.headlines), "figures": len(digest.figures), "edited": len(digest.edited),
+print(json.dumps({"rss_mb": hwm / 1024, "imports": imported, "build": built, "total": total,
+                  "in_scope": digest.totals["in_scope"], "headlines": len(digest.headlines), "figures": len(digest.figures), "edited": len(digest.edited),
                   "html": files.html.stat().st_size}))
 """
 
@@ -99,8 +99,9 @@ def fill(db_url: str, count: int, week: Week, seed: int = 7) -> None:
             )  # fmt: skip
             if verdict.relevant and when > end - timedelta(days=9) and rng.random() < 0.05:  # edited later
                 edited = text + " Belarus will pay $131.5 per 1,000 cubic meters of gas in 2027, officials said."
+                changed = min(when + timedelta(hours=8), end - timedelta(hours=1))
                 versions.append(
-                    {"item_id": n + 1, "version": 2, "fetched_at": min(when + timedelta(hours=8), end - timedelta(hours=1)),
+                    {"item_id": n + 1, "version": 2, "fetched_at": changed,
                      "title": source.get("title") or "", "text": edited, "content_hash": text_hash(edited)}
                 )  # fmt: skip
             for match in verdict.topics if verdict.relevant else ():
