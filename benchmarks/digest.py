@@ -55,8 +55,8 @@ files = write_digest(digest, Path(sys.argv[4]))
 total = time.perf_counter() - t1
 hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
 print(json.dumps({"rss_mb": hwm / 1024, "imports": imported, "build": built, "total": total,
-                  "in_scope": digest.totals["in_scope"], "headlines": len(digest.headlines), "figures": len(digest.figures), "edited": len(digest.edited),
-                  "html": files.html.stat().st_size}))
+                  "in_scope": digest.totals["in_scope"], "headlines": len(digest.headlines),
+                  "figures": len(digest.figures), "edited": len(digest.edited), "html": files.html.stat().st_size}))
 """
 
 
