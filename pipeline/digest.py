@@ -56,6 +56,7 @@ class Headline:
     kind: str  # figure, spike, lull, back, new-stories, edited
     topic: str | None
     text: str
+    label: str = ""  # a word or two for a mail subject ("gas price", "bases"); "" when it names no subject
 
 
 @dataclass
@@ -99,6 +100,7 @@ class EditView:
 class FigureView:
     indicator: str
     name: str
+    short: str
     topic: str
     value: float
     unit: str
@@ -149,6 +151,38 @@ class Digest:
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Digest:
+        """The inverse of to_dict: an archived digest rendered again looks exactly as it did."""
+
+        def story(raw: dict[str, Any]) -> StoryView:
+            return StoryView(**{**raw, "also_reported_by": [Link(**link) for link in raw["also_reported_by"]]})
+
+        return cls(
+            **{
+                **data,
+                "headlines": [Headline(**h) for h in data["headlines"]],
+                "new_stories": [story(s) for s in data["new_stories"]],
+                "sections": [Section(**{**s, "stories": [story(x) for x in s["stories"]]}) for s in data["sections"]],
+                "edited": [EditView(**{**e, "story": story(e["story"])}) for e in data["edited"]],
+                "figures": [FigureView(**f) for f in data["figures"]],
+                "trends": [TrendView(**t) for t in data["trends"]],
+                "feed_health": [FeedProblem(**f) for f in data["feed_health"]],
+            }
+        )
+
+    def search_text(self) -> str:
+        """What `archive search` and the archive page match against: the digest's own words and its titles."""
+        parts = [self.week, self.period, *(h.text for h in self.headlines)]
+        for section in self.sections:
+            parts.append(section.name)
+            for s in section.stories:
+                parts.extend([s.title, s.source, *s.extract])
+        parts.extend(s.title for s in self.new_stories)
+        parts.extend(f"{f.summary} {f.sentence}" for f in self.figures)
+        parts.extend(f"{e.story.title} {' '.join(e.added)} {' '.join(e.removed)}" for e in self.edited)
+        return " ".join(" ".join(parts).lower().split())
 
     @property
     def changed_topics(self) -> list[str]:
@@ -313,6 +347,7 @@ def _figure_view(note: FigureNote) -> FigureView:
     return FigureView(
         indicator=ind.id,
         name=ind.name,
+        short=ind.short or ind.name.lower(),
         topic=ind.topic,
         value=value,
         unit=ind.unit,
@@ -337,10 +372,11 @@ def _figure_view(note: FigureNote) -> FigureView:
 def _headlines(
     trends: list[Trend], names: dict[str, str], fresh: list[Story], edited: list[EditView], figures: list[FigureView]
 ) -> list[Headline]:
-    lines = [Headline("figure", f.topic, f.summary) for f in figures]
+    lines = [Headline("figure", f.topic, f.summary, f.short) for f in figures]
     order = {"spike": 0, "back": 1, "lull": 2}
     for t in sorted((t for t in trends if t.flag), key=lambda t: (order[t.flag or ""], -t.this_week)):
-        lines.append(Headline(t.flag or "", t.topic, _trend_note(t, names.get(t.topic, t.topic))))
+        note = _trend_note(t, names.get(t.topic, t.topic))
+        lines.append(Headline(t.flag or "", t.topic, note, t.topic.replace("-", " ")))
     if fresh:
         top = fresh[0]
         carried = f" ({len(top.sources)} sources)" if len(top.sources) > 1 else ""

@@ -58,6 +58,7 @@ class Indicator:
     nouns: tuple[str, ...] = ()
     low: float = 0.0
     high: float = float("inf")
+    short: str = ""  # for a mail subject: "gas price"
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ def _indicator(path: Path, n: int, raw: dict[str, Any]) -> Indicator:
             nouns=tuple(str(w).lower() for w in raw.get("nouns", [])),
             low=float(low),
             high=float(high),
+            short=str(raw.get("short", "")),
         )
     except KeyError as exc:
         raise ConfigError(f"{where}: missing key {exc.args[0]!r}") from None

@@ -24,7 +24,16 @@ ENV_PREFIX = "UNIONWATCH_"
 DEFAULT_CONFIG = Path("config/unionwatch.toml")
 PROJECT = Path(__file__).resolve().parent.parent  # the checkout: shipped topics and baseline live here
 SECRET_KEYS = frozenset({"smtp_password"})
-PATH_KEYS = ("feeds", "data_dir", "digests_dir", "templates_dir", "smtp_password_file", "topics", "baseline_dir")
+PATH_KEYS = (
+    "feeds",
+    "data_dir",
+    "digests_dir",
+    "templates_dir",
+    "smtp_password_file",
+    "smtp_ca_file",
+    "topics",
+    "baseline_dir",
+)
 
 
 class FetchSettings(BaseModel):
@@ -78,14 +87,21 @@ class Settings(BaseSettings):
     fetch: FetchSettings = Field(default_factory=FetchSettings)
     extract: ExtractSettings = Field(default_factory=ExtractSettings)
 
+    mail_transport: Literal["auto", "smtp", "file"] = Field(
+        "auto", description="auto: SMTP when smtp_host is set, else .eml files in data_dir/outbox"
+    )
     smtp_host: str = ""
     smtp_port: int = Field(587, ge=1, le=65535)
     smtp_security: Literal["none", "starttls", "tls"] = "starttls"
     smtp_user: str = ""
     smtp_password: SecretStr | None = Field(None, description="only from UNIONWATCH_SMTP_PASSWORD")
-    smtp_password_file: Path | None = None
+    smtp_password_file: Path | None = Field(None, description="a file holding the password (a secrets mount)")
+    smtp_ca_file: Path | None = Field(None, description="CA certificates to trust for the SMTP server")
+    smtp_timeout: float = Field(30.0, gt=0)
     mail_from: str = "unionwatch@localhost"
     mail_to: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    digest_weekday: int = Field(0, ge=0, le=6, description="0 = Monday: from this day the past week is due")
+    digest_hour: int = Field(7, ge=0, le=23, description="local hour from which the past week's digest is due")
 
     @field_validator("mail_to", mode="before")
     @classmethod
@@ -104,6 +120,23 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
+
+    def smtp_secret(self) -> str | None:
+        """The SMTP password: UNIONWATCH_SMTP_PASSWORD, else the first line of UNIONWATCH_SMTP_PASSWORD_FILE."""
+        if self.smtp_password is not None:
+            return self.smtp_password.get_secret_value()
+        if self.smtp_password_file is None:
+            return None
+        try:
+            return self.smtp_password_file.read_text(encoding="utf-8").splitlines()[0].strip()
+        except (OSError, IndexError) as exc:
+            raise ConfigError(f"config: smtp_password_file {self.smtp_password_file}: cannot read a password") from exc
+
+    @property
+    def transport(self) -> Literal["smtp", "file"]:
+        if self.mail_transport == "auto":
+            return "smtp" if self.smtp_host else "file"
+        return self.mail_transport
 
     @property
     def db_url(self) -> str:

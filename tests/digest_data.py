@@ -77,3 +77,48 @@ def hostile_week(beacon: str) -> WeekFacts:
         crawls=4,
         week_start=WEEK.start(ZoneInfo("Europe/Minsk")),
     )
+
+
+def quiet_week() -> WeekFacts:
+    """An ordinary week: a few real-looking stories, a spike in energy prices, one failing feed."""
+    when = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
+    titles = [
+        ("energy-prices", "Минск и Москва согласовали цену на газ на 2027 год", "ru"),
+        ("energy-prices", "Belarus and Russia agree 2027 gas price", "en"),
+        ("energy-prices", "Газавая цана для Беларусі на 2027 год", "be"),
+        ("union-programmes", "Совмин Союзного государства обсудил выполнение союзных программ", "ru"),
+        ("bases", "Russian air defence units arrive in Belarus for joint drills", "en"),
+    ]
+    items = [
+        WeekItem(
+            id=n + 1,
+            title=title,
+            url=f"https://news.example.org/{n + 1}",
+            source=["BelTA", "TASS", "Nasha Niva", "RIA", "Reuters"][n],
+            lang=lang,
+            when=when,
+            cluster=n + 1,
+            topics={topic: TopicHit(4.0, (f"{title}.", "The sides signed the protocol in Minsk."))},
+        )
+        for n, (topic, title, lang) in enumerate(titles)
+    ]
+    weeks = weeks_ending(WEEK, 12)
+    series = {"energy-prices": [1, 0, 1, 1, 0, 1, 0, 1, 1, 1, 0, 5]}
+    trends = [trend(topic, series.get(topic, [0] * 11 + [1 if topic != "tax-code" else 0])) for topic, _ in TOPICS]
+    return WeekFacts(
+        week=WEEK,
+        timezone="Europe/Minsk",
+        now=datetime(2026, 11, 23, 5, 0, tzinfo=UTC),
+        topics=TOPICS,
+        items=items,
+        cluster_first_seen={},
+        trend_weeks=weeks,
+        trends=trends,
+        edits=[],
+        figures=[],
+        feed_problems=[FeedProblem("Onliner", "https://onliner.example/rss", "2026-11-20T10:00:00Z", "HTTP 503", 4)],
+        items_seen=12,
+        feeds=4,
+        crawls=40,
+        week_start=WEEK.start(ZoneInfo("Europe/Minsk")),
+    )

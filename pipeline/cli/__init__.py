@@ -31,6 +31,7 @@ def cli(ctx: click.Context, config_file: str | None) -> None:
 
 def _register() -> None:
     from pipeline.cli import (
+        archive_cmd,
         baseline_cmd,
         config_cmd,
         crawl_cmd,
@@ -38,10 +39,26 @@ def _register() -> None:
         digest_cmd,
         feeds_cmd,
         items_cmd,
+        run_cmd,
+        send_cmd,
+        status_cmd,
         topics_cmd,
     )
 
-    for module in (baseline_cmd, config_cmd, crawl_cmd, db_cmd, digest_cmd, feeds_cmd, items_cmd, topics_cmd):
+    for module in (
+        archive_cmd,
+        baseline_cmd,
+        config_cmd,
+        crawl_cmd,
+        db_cmd,
+        digest_cmd,
+        feeds_cmd,
+        items_cmd,
+        run_cmd,
+        send_cmd,
+        status_cmd,
+        topics_cmd,
+    ):
         cli.add_command(module.command)
     cli.add_command(topics_cmd.classify_command)
     cli.add_command(topics_cmd.eval_command)

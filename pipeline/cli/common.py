@@ -5,13 +5,18 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from datetime import datetime
-from typing import Any
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
+import click
 from sqlalchemy.engine import Engine
 
 from pipeline.settings import Settings, load_settings
 from pipeline.store.db import open_store
+from pipeline.weeks import Week
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class AppContext:
@@ -78,3 +83,36 @@ def ago(value: datetime | None, now: datetime) -> str:
     else:
         text = f"{int(seconds // 86400)}d"
     return f"in {text}" if future else f"{text} ago"
+
+
+def parse_week(ctx: click.Context, param: click.Parameter, value: str | None) -> Week | None:
+    if value is None:
+        return None
+    try:
+        return Week.parse(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def parse_now(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+now_option = click.option(
+    "--now", callback=parse_now, hidden=True, help="Pretend it is this ISO time (tests and replays)."
+)
+
+
+def week_option(help_text: str) -> Callable[[F], F]:
+    return click.option("--week", callback=parse_week, metavar="YYYY-Www", help=help_text)
+
+
+def clock(now: datetime | None) -> datetime:
+    """The command's notion of now: --now when given (tests, replays), else the real UTC time."""
+    return now or datetime.now(UTC)

@@ -5,37 +5,14 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.common import AppContext
-from pipeline.jobs.digest import default_week, digest_dir, make_digest, write_digest
+from pipeline.cli.common import AppContext, now_option, week_option
+from pipeline.jobs.archive import publish
+from pipeline.jobs.digest import default_week, make_digest, write_digest
 from pipeline.weeks import Week
 
 
-def parse_week(ctx: click.Context, param: click.Parameter, value: str | None) -> Week | None:
-    if value is None:
-        return None
-    try:
-        return Week.parse(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
-
-
-def parse_now(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-now_option = click.option(
-    "--now", callback=parse_now, hidden=True, help="Pretend it is this ISO time (tests and replays)."
-)
-
-
 @click.command("digest")
-@click.option("--week", callback=parse_week, metavar="YYYY-Www", help="ISO week (default: the last complete one).")
+@week_option("ISO week (default: the last complete one).")
 @click.option(
     "--out",
     "out_dir",
@@ -47,13 +24,17 @@ now_option = click.option(
 def command(app: AppContext, week: Week | None, out_dir: Path | None, now: datetime | None) -> None:
     """Build a week's digest and write it as WEEK.html, WEEK.txt and WEEK.json; prints the paths.
 
-    Weeks are ISO weeks in the configured time zone; the default is the last complete week.
+    Weeks are ISO weeks in the configured time zone; the default is the last complete week. Without --out the
+    digest is filed in the archive (digests/YEAR/, the store, index.html); nothing is mailed (see `send`).
     """
     settings = app.settings
     now = now or datetime.now(UTC)
     week = week or default_week(settings, now)
     digest = make_digest(settings, app.engine, week, now)
-    files = write_digest(digest, out_dir or digest_dir(settings, week), settings.templates_dir)
+    if out_dir is None:  # the archive: files in digests/YEAR/, the record in the store, the index page
+        files = publish(settings, app.engine, digest, now)
+    else:
+        files = write_digest(digest, out_dir, settings.templates_dir)
     for path in files.paths:
         click.echo(str(path))
     if digest.empty_reason:

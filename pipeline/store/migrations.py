@@ -196,10 +196,71 @@ def _0003_topics(op: Operations) -> None:
     op.create_index("ix_item_topics_topic", "item_topics", ["topic"])
 
 
+def _0004_digests(op: Operations) -> None:
+    op.create_table(
+        "digests",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("week", sa.String(length=10), nullable=False),
+        sa.Column("built_at", sa.DateTime(), nullable=False),
+        sa.Column("message_id", sa.String(length=300), nullable=False),
+        sa.Column("subject", sa.String(length=500), nullable=False),
+        sa.Column("data", sa.Text(), server_default="", nullable=False),
+        sa.Column("search_text", sa.Text(), server_default="", nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("week"),
+    )
+    op.create_table(
+        "deliveries",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("week", sa.String(length=10), nullable=False),
+        sa.Column("recipient", sa.String(length=320), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("transport", sa.String(length=20), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=True),
+        sa.Column("last_attempt_at", sa.DateTime(), nullable=True),
+        sa.Column("next_attempt_at", sa.DateTime(), nullable=True),
+        sa.Column("sent_at", sa.DateTime(), nullable=True),
+        sa.Column("reply", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("week", "recipient", name="uq_deliveries_week_recipient"),
+    )
+    op.create_index("ix_deliveries_week", "deliveries", ["week"])
+    op.create_index("ix_deliveries_status", "deliveries", ["status"])
+    if op.get_bind().dialect.name == "sqlite" and _has_fts5(op.get_bind()):
+        for statement in ITEMS_FTS:
+            op.execute(statement)
+
+
+# Full-text search over items on SQLite (FTS5, kept in step by triggers); PostgreSQL searches with ILIKE.
+ITEMS_FTS = [
+    "CREATE VIRTUAL TABLE items_fts USING fts5(title, text, content='items', content_rowid='id', "
+    "tokenize='unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER items_fts_insert AFTER INSERT ON items BEGIN "
+    "INSERT INTO items_fts(rowid, title, text) VALUES (new.id, new.title, new.text); END",
+    "CREATE TRIGGER items_fts_delete AFTER DELETE ON items BEGIN "
+    "INSERT INTO items_fts(items_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text); END",
+    "CREATE TRIGGER items_fts_update AFTER UPDATE OF title, text ON items BEGIN "
+    "INSERT INTO items_fts(items_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text); "
+    "INSERT INTO items_fts(rowid, title, text) VALUES (new.id, new.title, new.text); END",
+    "INSERT INTO items_fts(items_fts) VALUES ('rebuild')",
+]
+
+
+def _has_fts5(conn: Connection) -> bool:
+    try:
+        conn.exec_driver_sql("CREATE VIRTUAL TABLE temp.fts5_probe USING fts5(x)")
+        conn.exec_driver_sql("DROP TABLE temp.fts5_probe")
+    except sa.exc.OperationalError:
+        return False
+    return True
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _0001_initial),
     ("0002_full_text", _0002_full_text),
     ("0003_topics", _0003_topics),
+    ("0004_digests", _0004_digests),
 ]
 
 _TABLE = sa.Table(

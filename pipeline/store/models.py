@@ -172,3 +172,36 @@ class ItemVersion(SQLModel, table=True):
 
 
 Index("ix_item_sources_feed_guid", ItemSource.feed_id, ItemSource.guid)  # type: ignore[arg-type]
+
+
+class DigestRecord(SQLModel, table=True):
+    """A week's digest as it was built and mailed: the archive is rebuilt from these rows."""
+
+    __tablename__ = "digests"
+
+    id: int | None = Field(default=None, primary_key=True)
+    week: str = Field(max_length=10, unique=True)  # 2026-W47
+    built_at: datetime | None = _time(nullable=False)
+    message_id: str = Field(max_length=300)  # kept, so that a retried or forced mail is the same message
+    subject: str = Field(default="", max_length=500)
+    data: str = _text()  # the digest's JSON
+    search_text: str = _text()  # headlines, titles and extracts, lower-cased: what `archive search` reads
+
+
+class Delivery(SQLModel, table=True):
+    """One recipient's copy of one week's digest: pending until the server accepts it, failed when it refuses."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("week", "recipient", name="uq_deliveries_week_recipient"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    week: str = Field(max_length=10, index=True)
+    recipient: str = Field(max_length=320)
+    status: str = Field(default="pending", max_length=20, index=True)  # pending, sent, failed
+    transport: str = Field(default="", max_length=20)
+    attempts: int = 0
+    created_at: datetime | None = _time()
+    last_attempt_at: datetime | None = _time()
+    next_attempt_at: datetime | None = _time()
+    sent_at: datetime | None = _time()
+    reply: str | None = Field(default=None, sa_column=Column(Text))  # the server's last answer
