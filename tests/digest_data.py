@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from pipeline.changes import trend
@@ -121,4 +121,32 @@ def quiet_week() -> WeekFacts:
         feeds=4,
         crawls=40,
         week_start=WEEK.start(ZoneInfo("Europe/Minsk")),
+    )
+
+
+def simple_week(week: Week, stories: list[tuple[str, str]], feeds: int = 4) -> WeekFacts:
+    """A week holding the given (topic, title) stories, one source each."""
+    when = week.start(ZoneInfo("Europe/Minsk")) + timedelta(days=2)
+    items = [
+        WeekItem(n + 1, title, f"https://news.example.org/{week}/{n}", f"Source {n}", "en", when, n + 1,
+                 {topic: TopicHit(3.0, (f"{title} was discussed.",))})
+        for n, (topic, title) in enumerate(stories)
+    ]  # fmt: skip
+    counts = {topic: sum(1 for t, _ in stories if t == topic) for topic, _ in TOPICS}
+    return WeekFacts(
+        week=week,
+        timezone="Europe/Minsk",
+        now=week.end(ZoneInfo("Europe/Minsk")),
+        topics=TOPICS,
+        items=items,
+        cluster_first_seen={},
+        trend_weeks=weeks_ending(week, 12),
+        trends=[trend(topic, [1] * 11 + [counts[topic]]) for topic, _ in TOPICS],
+        edits=[],
+        figures=[],
+        feed_problems=[],
+        items_seen=len(stories),
+        feeds=feeds,
+        crawls=10,
+        week_start=week.start(ZoneInfo("Europe/Minsk")),
     )

@@ -1,0 +1,199 @@
+"""The archive: a folder a person browses and searches without a server, rebuilt from the store, never torn."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session
+
+from pipeline.digest import build_digest
+from pipeline.jobs.archive import publish
+from pipeline.settings import Settings, load_settings
+from pipeline.store.db import open_store
+from pipeline.store.models import Feed, Item
+from pipeline.weeks import Week
+from tests.browser import CHROMIUM, Browser
+from tests.digest_data import simple_week
+from tests.smtpserver import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOTS = Path(os.environ.get("UNIONWATCH_SCREENSHOTS", ROOT / "build" / "screenshots"))
+NOW = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
+WEEKS = {
+    "2026-W45": [("bases", "Zapad drills end near Baranovichi"), ("energy-prices", "Oil transit talks stall")],
+    "2026-W46": [("union-programmes", "Council of Ministers reviews the union programmes")],
+    "2026-W47": [
+        ("energy-prices", "Belarus and Russia agree the 2027 gas price"),
+        ("bases", "Air defence units rotate"),
+    ],
+}
+
+
+def configure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Settings]:
+    for key in list(os.environ):
+        if key.startswith("UNIONWATCH_"):
+            monkeypatch.delenv(key)
+    (tmp_path / "feeds.toml").write_text('[[feed]]\nname = "x"\nurl = "http://127.0.0.1:9/rss"\n', encoding="utf-8")
+    config = tmp_path / "unionwatch.toml"
+    config.write_text('feeds = "feeds.toml"\ndata_dir = "data"\ndigests_dir = "digests"\n', encoding="utf-8")
+    return config, load_settings(config)
+
+
+@pytest.fixture
+def archived(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Settings]:
+    config, settings = configure(tmp_path, monkeypatch)
+    engine = open_store(settings.db_url)
+    for week, stories in WEEKS.items():
+        publish(settings, engine, build_digest(simple_week(Week.parse(week), stories)), NOW)
+    with Session(engine) as session:  # one stored item for the CLI's item search
+        feed = Feed(name="BelTA", config_url="https://belta.example/rss", url="https://belta.example/rss")
+        session.add(feed)
+        session.flush()
+        assert feed.id is not None
+        session.add(Item(key="https://belta.example/1", url="https://belta.example/1", feed_id=feed.id,
+                         title="Цена на газ для Беларуси", text="Газовая цена на 2027 год согласована.",
+                         first_seen_at=NOW))  # fmt: skip
+        session.commit()
+    return config, settings
+
+
+def unionwatch(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UNIONWATCH_")}
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", "--config", str(config), *args], capture_output=True, text=True, env=env
+    )
+
+
+def test_the_archive_folder_lists_every_week_newest_first(archived: tuple[Path, Settings]) -> None:
+    _, settings = archived
+    root = settings.digests_dir
+    for week in WEEKS:
+        for ext in ("html", "txt", "json"):
+            assert (root / "2026" / f"{week}.{ext}").exists()
+    index = (root / "index.html").read_text(encoding="utf-8")
+    position = [index.index(f'href="2026/{week}.html"') for week in ("2026-W47", "2026-W46", "2026-W45")]
+    assert position == sorted(position)
+    assert 'href="2026/2026-W45.html"' in index and "Energy prices and supply 1" in index
+    assert (root / "index-trend.png").read_bytes()[:4] == b"\x89PNG"
+    assert "zapad drills" in (root / "search-index.json").read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt install chromium)")
+def test_a_reader_finds_a_past_digest_by_typing_in_the_search_box(
+    archived: tuple[Path, Settings], tmp_path: Path
+) -> None:
+    _, settings = archived
+    browser = Browser((settings.digests_dir / "index.html").as_uri(), tmp_path / "profile")
+    try:
+        browser.type_into("#search", "zapad")
+        browser.wait_for("!document.getElementById('results').hidden")
+        results = browser.evaluate("document.getElementById('results').innerText")
+        assert "1 digest matches “zapad”" in results and "2026-W45" in results and "2026-W47" not in results
+        browser.evaluate("document.getElementById('search').value = ''")
+        browser.type_into("#search", "gas price")
+        results = browser.evaluate("document.getElementById('results').innerText")
+        assert "2026-W47" in results and "2026-W45" not in results
+        browser.screenshot(SCREENSHOTS / "archive-index.png")
+        href = browser.evaluate("document.querySelector('#results a').href")
+        assert href.endswith("/2026/2026-W47.html")
+        browser.evaluate(f"location.href = {href!r}")
+        browser.wait_for("document.title.includes('2026-W47') && document.readyState === 'complete'")
+        assert "Belarus and Russia agree the 2027 gas price" in browser.evaluate("document.body.innerText")
+    finally:
+        browser.close()
+
+
+def test_the_cli_lists_shows_and_searches_the_archive(archived: tuple[Path, Settings]) -> None:
+    config, _ = archived
+    listed = unionwatch(config, "archive", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert [line[:8] for line in listed.stdout.splitlines() if line.startswith("2026")] == [
+        "2026-W47",
+        "2026-W46",
+        "2026-W45",
+    ]
+    shown = unionwatch(config, "archive", "show", "2026-W46")
+    assert "UnionWatch weekly digest: 2026-W46" in shown.stdout and "Council of Ministers" in shown.stdout
+    found = unionwatch(config, "archive", "search", "gas price")
+    assert found.returncode == 0, found.stderr
+    assert "digests (1):" in found.stdout and "2026-W47" in found.stdout
+    cyrillic = unionwatch(config, "archive", "search", "газ", "--json")
+    assert '"method": "fts5"' in cyrillic.stdout and "Цена на газ для Беларуси" in cyrillic.stdout
+    missing = unionwatch(config, "archive", "show", "2025-W01")
+    assert missing.returncode == 1 and "no digest filed for 2025-W01" in missing.stderr
+
+
+def test_rebuild_brings_back_a_deleted_archive(archived: tuple[Path, Settings]) -> None:
+    config, settings = archived
+    index = (settings.digests_dir / "index.html").read_text(encoding="utf-8")
+    for path in sorted(settings.digests_dir.rglob("*"), reverse=True):
+        path.unlink() if path.is_file() else path.rmdir()
+    done = unionwatch(config, "archive", "rebuild", "--now", NOW.isoformat())
+    assert done.returncode == 0, done.stderr and "3 digests" in done.stdout
+    assert (settings.digests_dir / "index.html").read_text(encoding="utf-8") == index
+    assert (settings.digests_dir / "2026" / "2026-W45.html").exists()
+
+
+def test_killing_a_rebuild_leaves_the_previous_index_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config, settings = configure(tmp_path, monkeypatch)
+    engine = open_store(settings.db_url)
+    week = Week.parse("2025-W48")
+    for n in range(40):
+        publish(settings, engine, build_digest(simple_week(week, [("bases", f"Story {n} of week {week}")])), NOW)
+        week = week.shifted(1)
+    index = settings.digests_dir / "index.html"
+    started = time.monotonic()
+    assert unionwatch(config, "archive", "rebuild", "--now", NOW.isoformat()).returncode == 0
+    duration = time.monotonic() - started
+    rng = random.Random(4)
+    for _ in range(6):
+        before = index.read_text(encoding="utf-8")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pipeline", "--config", str(config), "archive", "rebuild"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(rng.uniform(0.3, duration))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        after = index.read_text(encoding="utf-8")
+        assert after.rstrip().endswith("</html>"), "the index was left half-written"
+        assert after.count('<div class="week">') == 40
+        assert after == before or "Updated" in after
+    assert unionwatch(config, "archive", "rebuild").returncode == 0
+    assert not list(settings.digests_dir.rglob("*.tmp")), "temporary files were left behind"
+
+
+def test_archive_serve_answers_on_localhost(archived: tuple[Path, Settings]) -> None:
+    config, _ = archived
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UNIONWATCH_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "--config", str(config), "archive", "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/index.html", timeout=2) as answer:
+                    assert answer.status == 200 and b"UnionWatch digest archive" in answer.read()
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
