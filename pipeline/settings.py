@@ -102,12 +102,23 @@ class Settings(BaseSettings):
     mail_to: Annotated[list[str], NoDecode] = Field(default_factory=list)
     digest_weekday: int = Field(0, ge=0, le=6, description="0 = Monday: from this day the past week is due")
     digest_hour: int = Field(7, ge=0, le=23, description="local hour from which the past week's digest is due")
+    schedule_crawl: str = Field("0 */3 * * *", description="crontab expression (in `timezone`) for `schedule`'s crawl")
+    schedule_digest: str = Field("0 7 * * 1", description="crontab expression for building and sending the digest")
+    misfire_grace: int = Field(6 * 3600, ge=1, description="seconds a missed scheduled run may still start late")
 
     @field_validator("mail_to", mode="before")
     @classmethod
     def _split_recipients(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("schedule_crawl", "schedule_digest")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        from pipeline.schedule import cron_trigger
+
+        cron_trigger(value, "UTC")
         return value
 
     @field_validator("timezone")

@@ -1,6 +1,7 @@
 """The `unionwatch` command: parses options, opens what a command needs, and turns errors into exit codes.
 
-Library errors (UnionWatchError) become one clean line on stderr and exit status 1; usage errors exit 2.
+Library errors (UnionWatchError) become one clean line on stderr and exit status 1; usage errors exit 2; a
+run that finds another one holding the lock exits 75 (EX_TEMPFAIL: try later) with a line saying so.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import click
 
 from pipeline import __version__
 from pipeline.cli.common import AppContext
-from pipeline.errors import UnionWatchError
+from pipeline.errors import LockedError, UnionWatchError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
@@ -37,9 +38,11 @@ def _register() -> None:
         crawl_cmd,
         db_cmd,
         digest_cmd,
+        doctor_cmd,
         feeds_cmd,
         items_cmd,
         run_cmd,
+        schedule_cmd,
         send_cmd,
         status_cmd,
         topics_cmd,
@@ -52,9 +55,11 @@ def _register() -> None:
         crawl_cmd,
         db_cmd,
         digest_cmd,
+        doctor_cmd,
         feeds_cmd,
         items_cmd,
         run_cmd,
+        schedule_cmd,
         send_cmd,
         status_cmd,
         topics_cmd,
@@ -76,6 +81,9 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
+    except LockedError as exc:  # not a failure: the other run is doing the work (EX_TEMPFAIL)
+        click.echo(f"unionwatch: {exc}", err=True)
+        sys.exit(75)
     except UnionWatchError as exc:
         click.echo(f"unionwatch: {exc}", err=True)
         sys.exit(1)

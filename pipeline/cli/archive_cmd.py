@@ -95,9 +95,10 @@ def search_command(app: AppContext, query: str, limit: int, as_json: bool) -> No
 @click.pass_obj
 def rebuild_command(app: AppContext, recompute: bool, now: datetime | None) -> None:
     """Write the archive folder again from the store: every digest's files, the index and the search index."""
-    count = jobs.rebuild(
-        app.settings, app.engine, clock(now), recompute=recompute, progress=lambda w: click.echo(w, err=True)
-    )
+    with app.lock("archive rebuild"):
+        count = jobs.rebuild(
+            app.settings, app.engine, clock(now), recompute=recompute, progress=lambda w: click.echo(w, err=True)
+        )
     click.echo(f"archive: {count} digests written to {app.settings.digests_dir}")
 
 

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy.engine import Engine
 
+from pipeline.lock import RunLock
 from pipeline.settings import Settings, load_settings
 from pipeline.store.db import open_store
 from pipeline.weeks import Week
@@ -37,6 +38,10 @@ class AppContext:
         if self._engine is None:
             self._engine = open_store(self.settings.db_url)
         return self._engine
+
+    def lock(self, command: str) -> RunLock:
+        """Held while a command writes; a second overlapping run exits at once (exit status 75)."""
+        return RunLock(self.engine, self.settings.data_dir, f"unionwatch {command}")
 
 
 class _LineFormatter(logging.Formatter):

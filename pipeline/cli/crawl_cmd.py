@@ -19,7 +19,8 @@ def command(app: AppContext, force: bool, now: datetime | None) -> None:
 
     Exits 0 when the run completed, even if some feeds failed (see `unionwatch feeds list`).
     """
-    click.echo(run_crawl(app, force=force, now=now).line())
+    with app.lock("crawl"):
+        click.echo(run_crawl(app, force=force, now=now).line())
 
 
 def run_crawl(app: AppContext, *, force: bool = False, now: datetime | None = None) -> CrawlSummary:

@@ -1,9 +1,13 @@
 from __future__ import annotations
 
-import click
+import re
+from datetime import datetime, timedelta
 
-from pipeline.cli.common import AppContext
-from pipeline.store import migrations
+import click
+from sqlmodel import Session
+
+from pipeline.cli.common import AppContext, clock, now_option
+from pipeline.store import migrations, retention
 from pipeline.store.db import make_engine
 
 
@@ -29,3 +33,33 @@ def status(app: AppContext) -> None:
     pending = migrations.pending(engine)
     for name, _ in migrations.MIGRATIONS:
         click.echo(f"{'pending' if name in pending else 'applied'}  {name}")
+
+
+_UNITS = {"d": 1, "w": 7, "m": 30, "y": 365}
+
+
+def parse_horizon(ctx: click.Context, param: click.Parameter, value: str) -> timedelta:
+    match = re.fullmatch(r"\s*(\d+)\s*([dwmy])\s*", value.lower())
+    if not match or int(match[1]) == 0:
+        raise click.BadParameter(f"{value!r}: use a number and d, w, m or y, e.g. 2y or 90d")
+    return timedelta(days=int(match[1]) * _UNITS[match[2]])
+
+
+@command.command("prune")
+@click.option(
+    "--keep", required=True, callback=parse_horizon, metavar="AGE", help="Keep bodies younger than this: 2y, 18m, 90d."
+)
+@click.option("--dry-run", is_flag=True, help="Count what would be pruned; change nothing.")
+@now_option
+@click.pass_obj
+def prune(app: AppContext, keep: timedelta, dry_run: bool, now: datetime | None) -> None:
+    """Empty the article texts of items older than AGE; titles, dates, topics and digests stay."""
+    before = clock(now) - keep
+    with app.lock("db prune"), Session(app.engine) as session:
+        if dry_run:
+            count = len(retention.prunable(session, before))
+            click.echo(f"db prune: would empty the bodies of {count} items older than {before:%Y-%m-%d}")
+            return
+        items, versions = retention.prune(session, before)
+        session.commit()
+    click.echo(f"db prune: emptied the bodies of {items} items and {versions} versions older than {before:%Y-%m-%d}")

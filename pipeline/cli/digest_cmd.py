@@ -32,7 +32,8 @@ def command(app: AppContext, week: Week | None, out_dir: Path | None, now: datet
     week = week or default_week(settings, now)
     digest = make_digest(settings, app.engine, week, now)
     if out_dir is None:  # the archive: files in digests/YEAR/, the record in the store, the index page
-        files = publish(settings, app.engine, digest, now)
+        with app.lock("digest"):
+            files = publish(settings, app.engine, digest, now)
     else:
         files = write_digest(digest, out_dir, settings.templates_dir)
     for path in files.paths:

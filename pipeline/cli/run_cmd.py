@@ -20,8 +20,12 @@ def command(app: AppContext, no_crawl: bool, now: datetime | None) -> None:
     configured time zone after the week ends; each week is built and mailed once, however often `run` runs.
     Exits 0 when the run completed (failed feeds and mail are reported, and retried by the next run).
     """
+    with app.lock("run"):
+        _run(app, no_crawl, clock(now))
+
+
+def _run(app: AppContext, no_crawl: bool, moment: datetime) -> None:
     settings = app.settings
-    moment = clock(now)
     if not no_crawl:
         click.echo(run_crawl(app, now=moment).line())
     week = due_week(settings, moment)

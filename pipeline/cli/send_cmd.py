@@ -27,7 +27,8 @@ def command(app: AppContext, week: Week | None, dry_run: bool, force: bool, now:
     week = week or due_week(settings, moment)
     if not settings.mail_to:
         click.echo("unionwatch: no recipients configured (mail_to / UNIONWATCH_MAIL_TO); nothing to send", err=True)
-    summary = send(settings, app.engine, week, moment, force=force, dry_run=dry_run)
+    with app.lock("send"):
+        summary = send(settings, app.engine, week, moment, force=force, dry_run=dry_run)
     for problem in summary.problems:
         click.echo(problem, err=True)
     click.echo(summary.line())

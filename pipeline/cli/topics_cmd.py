@@ -74,7 +74,7 @@ def test(app: AppContext, text: str, title: str, as_json: bool) -> None:
 @click.pass_obj
 def classify_command(app: AppContext, everything: bool) -> None:
     """Re-classify the store, e.g. after editing config/topics.toml."""
-    with click.progressbar(length=0, label="classifying", file=None) as bar:
+    with app.lock("classify"), click.progressbar(length=0, label="classifying", file=None) as bar:
         items, seconds = classify_all(app.settings, app.engine, datetime.now(UTC), progress=bar.update)
     rate = items / seconds if seconds else 0.0
     click.echo(f"classify: {items} items in {seconds:.1f}s ({rate:.0f} items/s)")

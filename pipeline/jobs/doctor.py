@@ -1,0 +1,139 @@
+"""`unionwatch doctor`: every check an operator would do by hand, each with the fix when it fails.
+
+Nothing is sent and nothing is stored: the SMTP check logs in and quits, the feed check fetches and parses
+each feed once without touching the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import smtplib
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import text
+
+from pipeline.errors import UnionWatchError
+from pipeline.feedlist import load_sources
+from pipeline.fetch import Fetcher
+from pipeline.figures import load_indicators
+from pipeline.jobs.classifying import load_topic_set
+from pipeline.mailer import SmtpTransport, check_smtp
+from pipeline.parse import parse_feed
+from pipeline.settings import Settings
+from pipeline.store import migrations
+from pipeline.store.db import make_engine
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+def run_checks(settings: Settings, *, feeds: bool = True, smtp: bool = True) -> list[Check]:
+    checks = [_config(settings), _database(settings)]
+    checks += [_writable("data folder", settings.data_dir), _writable("digests folder", settings.digests_dir)]
+    if smtp:
+        checks.append(_smtp(settings))
+    if feeds:
+        checks.extend(_feeds(settings))
+    return checks
+
+
+def _config(settings: Settings) -> Check:
+    try:
+        sources = load_sources(settings.feeds)
+        topics = load_topic_set(settings)
+        indicators = load_indicators(settings.baseline_dir / "facts.toml")
+    except UnionWatchError as exc:
+        return Check("config", False, str(exc), "correct the file and key named")
+    where = settings.config_file or "defaults and environment"
+    return Check(
+        "config",
+        True,
+        f"{where}: {len(sources)} feeds, {len(topics.topics)} topics, {len(indicators)} baseline indicators",
+    )
+
+
+def _database(settings: Settings) -> Check:
+    try:
+        engine = make_engine(settings.db_url)
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        waiting = migrations.pending(engine)
+        engine.dispose()
+    except Exception as exc:
+        return Check("database", False, f"{type(exc).__name__}: {exc}".splitlines()[0], "check database_url")
+    if waiting:
+        return Check(
+            "database", False, f"migrations pending: {', '.join(waiting)}", "back up, then: unionwatch db upgrade"
+        )
+    return Check("database", True, f"{engine.dialect.name}, schema up to date")
+
+
+def _writable(name: str, folder: Path) -> Check:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".doctor-"):
+            pass
+    except OSError as exc:
+        return Check(name, False, f"{folder}: {exc.strerror or exc}", f"give the service user write access to {folder}")
+    return Check(name, True, f"{folder} is writable")
+
+
+def _smtp(settings: Settings) -> Check:
+    if settings.transport == "file":
+        outbox = settings.data_dir / "outbox"
+        note = "" if settings.mail_to else "; no recipients (mail_to)"
+        return Check("mail", True, f"file transport: digests go to {outbox} as .eml{note}")
+    recipients = f"{len(settings.mail_to)} recipients" if settings.mail_to else "no recipients (mail_to)"
+    transport = SmtpTransport(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        security=settings.smtp_security,
+        user=settings.smtp_user,
+        password=settings.smtp_secret(),
+        timeout=min(settings.smtp_timeout, 15.0),
+        ca_file=settings.smtp_ca_file,
+    )
+    where = f"{settings.smtp_host}:{settings.smtp_port} ({settings.smtp_security})"
+    try:
+        banner = check_smtp(transport)
+    except smtplib.SMTPAuthenticationError as exc:
+        return Check(
+            "mail", False, f"{where}: login refused: {exc.smtp_code}", "check smtp_user and UNIONWATCH_SMTP_PASSWORD"
+        )
+    except (OSError, smtplib.SMTPException) as exc:
+        return Check(
+            "mail", False, f"{where}: {type(exc).__name__}: {exc}", "check smtp_host, smtp_port and smtp_security"
+        )
+    login = f", logged in as {settings.smtp_user}" if settings.smtp_user else ""
+    return Check("mail", True, f"{where}: {banner}{login}; {recipients}")
+
+
+def _feeds(settings: Settings) -> list[Check]:
+    try:
+        sources = [s for s in load_sources(settings.feeds) if s.enabled]
+    except UnionWatchError:
+        return []  # already reported by the config check
+
+    async def probe() -> list[Check]:
+        async with Fetcher(settings.fetch, settings.user_agent) as fetcher:
+            return list(await asyncio.gather(*(one(fetcher, s.name, s.url) for s in sources)))
+
+    async def one(fetcher: Fetcher, name: str, url: str) -> Check:
+        try:
+            body = await fetcher.get(url, accept="application/rss+xml, application/atom+xml, application/xml, */*")
+            parsed = parse_feed(body.body, name=name, content_type=body.content_type, base_url=body.url)
+        except UnionWatchError as exc:
+            return Check(
+                f"feed {name}", False, str(exc), f"check the URL in {settings.feeds.name}, or disable the feed"
+            )
+        warning = f" (warning: {parsed.warning})" if parsed.warning else ""
+        return Check(f"feed {name}", True, f"{len(parsed.entries)} entries{warning}")
+
+    return asyncio.run(probe())
