@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from pipeline.schedule import next_run
 from pipeline.settings import Settings
 from pipeline.store import deliveries, weekly
 from pipeline.store.models import CrawlRun, Delivery, DigestRecord, Feed
@@ -106,4 +107,9 @@ def gather(settings: Settings, engine: Engine, now: datetime) -> Status:
         delivery_states=dict(states),
         failed_deliveries=failed,
         old_pending=old,
+        next_runs=[
+            (name, when)
+            for name, expression in (("crawl", settings.schedule_crawl), ("digest", settings.schedule_digest))
+            if (when := next_run(expression, settings.timezone, now)) is not None
+        ],
     )
