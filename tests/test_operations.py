@@ -1,0 +1,285 @@
+"""Running unattended: the scheduler, the lock, the deploy files, status, doctor, retention, quiet logs."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, col, func, select
+
+from pipeline.cli import cli
+from pipeline.schedule import cron_trigger
+from pipeline.settings import load_settings
+from pipeline.store.db import open_store
+from pipeline.store.models import DigestRecord, Item, ItemSource, ItemVersion
+from tests.conftest import corpus_path
+from tests.httpserver import LocalServer, Route
+from tests.smtpserver import SmtpServer, free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+DEPLOY = ROOT / "deploy"
+
+
+def tut_feed() -> bytes:
+    return corpus_path("feeds", "tut.by_newscloning", "news.tut.by_all.rss").read_bytes()
+
+
+def write_config(folder: Path, feeds: list[tuple[str, str]], **extra: str) -> Path:
+    (folder / "feeds.toml").write_text(
+        "".join(f'[[feed]]\nname = "{name}"\nurl = "{url}"\nlang = "ru"\n\n' for name, url in feeds), encoding="utf-8"
+    )
+    lines = "".join(f"{key} = {value}\n" for key, value in extra.items())
+    config = folder / "unionwatch.toml"
+    config.write_text(
+        'feeds = "feeds.toml"\ndata_dir = "data"\ndigests_dir = "digests"\nallow_private_urls = true\n'
+        f"{lines}[fetch]\nretries = 0\nbackoff = 0.01\n[extract]\nenabled = false\n",
+        encoding="utf-8",
+    )
+    return config
+
+
+def environment(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UNIONWATCH_")}
+    return {**env, **extra}
+
+
+def unionwatch(config: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", "--config", str(config), *args],
+        capture_output=True,
+        text=True,
+        env=environment(**env),
+    )
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    server = SmtpServer()
+    yield server
+    server.stop()
+
+
+def mail_env(server: SmtpServer) -> dict[str, str]:
+    return {
+        "UNIONWATCH_SMTP_HOST": "127.0.0.1",
+        "UNIONWATCH_SMTP_PORT": str(server.port),
+        "UNIONWATCH_SMTP_SECURITY": "none",
+        "UNIONWATCH_MAIL_TO": "analyst@desk.example",
+    }
+
+
+def test_the_scheduler_crawls_sends_one_digest_and_stops_cleanly_on_sigterm(
+    server: LocalServer, smtp: SmtpServer, tmp_path: Path
+) -> None:
+    config = write_config(
+        tmp_path,
+        [("TUT.BY", server.add("/tut.rss", body=tut_feed()))],
+        schedule_crawl='"*/2 * * * * *"',
+        schedule_digest='"*/3 * * * * *"',
+    )
+    log = tmp_path / "schedule.log"
+    with log.open("w") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pipeline", "--config", str(config), "schedule"],
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            env=environment(**mail_env(smtp)),
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while not (smtp.received and "crawl done" in log.read_text()):
+                assert process.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.2)
+            time.sleep(4)  # the digest job runs again at least once: it must not mail again
+            stopped_at = time.monotonic()
+            process.send_signal(signal.SIGTERM)
+            code = process.wait(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+    text = log.read_text()
+    assert code == 0, text
+    assert time.monotonic() - stopped_at < 10
+    assert len(smtp.received) == 1, "the scheduler mailed the week's digest more than once"
+    assert re.search(r"crawl done: crawl: 1 feeds fetched.*; next crawl at \d{4}-\d\d-\d\d", text)
+    assert re.search(r"scheduled digest \(\*/3 \* \* \* \* \*\): next run", text)
+    assert "SIGTERM received: finishing the current step" in text and "scheduler stopped" in text
+    engine = open_store(load_settings(config).db_url)
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(Item)).one() == 100
+
+
+def test_a_second_overlapping_run_exits_at_once_and_nothing_is_stored_twice(
+    server: LocalServer, tmp_path: Path
+) -> None:
+    slow = server.add("/slow.rss", Route(body=tut_feed(), delay=3.0))
+    config = write_config(tmp_path, [("TUT.BY", slow)])
+    now = "2026-11-23T06:00:00+00:00"
+    command = [sys.executable, "-m", "pipeline", "--config", str(config), "run", "--now", now]
+    first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment())
+    time.sleep(1.5)
+    started = time.monotonic()
+    second = subprocess.run(command, capture_output=True, text=True, env=environment())
+    assert time.monotonic() - started < 5, "the second run waited instead of leaving"
+    out, err = first.communicate(timeout=60)
+    assert first.returncode == 0, err
+    assert second.returncode == 75
+    assert "another UnionWatch run is in progress (pid" in second.stderr and "unionwatch run" in second.stderr
+    assert "crawl:" not in second.stdout
+    engine = open_store(load_settings(config).db_url)
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(Item)).one() == 100
+        assert session.exec(select(func.count()).select_from(ItemSource)).one() == 100
+        assert session.exec(select(func.count()).select_from(DigestRecord)).one() == 1
+    again = unionwatch(config, "run", "--now", now)  # the lock is free again once the first has finished
+    assert again.returncode == 0, again.stderr
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed")
+def test_the_systemd_units_verify(tmp_path: Path) -> None:
+    executable = Path(sys.executable).parent / "unionwatch"
+    assert executable.exists()
+    units = []
+    for unit in sorted((DEPLOY / "systemd").iterdir()):
+        text = unit.read_text(encoding="utf-8").replace("/opt/unionwatch/.venv/bin/unionwatch", str(executable))
+        (tmp_path / unit.name).write_text(text, encoding="utf-8")
+        units.append(str(tmp_path / unit.name))
+    assert {Path(u).name for u in units} == {
+        "unionwatch.service",
+        "unionwatch-crawl.service",
+        "unionwatch-crawl.timer",
+        "unionwatch-digest.service",
+        "unionwatch-digest.timer",
+    }
+    done = subprocess.run(["systemd-analyze", "verify", *units], capture_output=True, text=True)
+    problems = [line for line in done.stderr.splitlines() if "unionwatch" in line]
+    assert done.returncode == 0 and not problems, done.stderr
+    for name in ("unionwatch-crawl.timer", "unionwatch-digest.timer"):
+        assert "Persistent=true" in (tmp_path / name).read_text()
+    for service in ("unionwatch.service", "unionwatch-crawl.service", "unionwatch-digest.service"):
+        text = (tmp_path / service).read_text()
+        for setting in ("NoNewPrivileges=true", "ProtectSystem=strict", "PrivateTmp=true", "ReadWritePaths=",
+                        "EnvironmentFile=", "User=unionwatch"):  # fmt: skip
+            assert setting in text, f"{service} lacks {setting}"
+
+
+def test_the_crontab_lines_parse_and_name_commands_that_exist() -> None:
+    lines = [
+        line
+        for line in (DEPLOY / "cron" / "unionwatch.crontab").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#") and "=" not in line.split()[0]
+    ]
+    assert len(lines) == 2
+    commands = set(cli.commands)
+    for line in lines:
+        fields = line.split()
+        cron_trigger(" ".join(fields[:5]), "UTC")  # raises on a malformed schedule
+        invoked = re.search(r"/unionwatch (\w+)", line)
+        assert invoked and invoked[1] in commands, line
+        assert ">> /var/log/unionwatch/unionwatch.log 2>&1" in line
+    assert [re.search(r"/unionwatch (\w+)", line)[1] for line in lines] == ["crawl", "run"]  # type: ignore[index]
+
+
+def test_status_and_doctor_on_a_healthy_setup(server: LocalServer, smtp: SmtpServer, tmp_path: Path) -> None:
+    config = write_config(tmp_path, [("TUT.BY", server.add("/tut.rss", body=tut_feed()))])
+    now = datetime.now(UTC)
+    assert unionwatch(config, "run", **mail_env(smtp)).returncode == 0
+    status = unionwatch(config, "status", "--now", (now + timedelta(minutes=5)).isoformat(), **mail_env(smtp))
+    assert status.returncode == 0, status.stdout + status.stderr
+    assert "feeds:        1 enabled, 0 failing" in status.stdout and status.stdout.rstrip().endswith("ok")
+    assert re.search(r"last digest:  \d{4}-W\d\d, built .*; mail: 1 sent", status.stdout)
+    assert re.search(r"next crawl:\s+\d{4}-\d\d-\d\d \d\d:00", status.stdout)
+    doctor = unionwatch(config, "doctor", **mail_env(smtp))
+    assert doctor.returncode == 0, doctor.stdout
+    assert re.search(r"^ok\s+mail\s+127\.0\.0\.1:\d+ \(none\)", doctor.stdout, re.M)
+    assert re.search(r"^ok\s+feed TUT\.BY\s+100 entries", doctor.stdout, re.M)
+    assert "doctor: 6 fine, 0 failing" in doctor.stdout
+    assert len(smtp.received) == 1, "doctor sent mail"
+
+
+def test_status_and_doctor_on_a_broken_setup(server: LocalServer, tmp_path: Path) -> None:
+    dead = server.add("/gone.rss", Route(status=404, body=b"gone"))
+    config = write_config(tmp_path, [("TUT.BY", server.add("/tut.rss", body=tut_feed())), ("Gone", dead)])
+    down = {"UNIONWATCH_SMTP_HOST": "127.0.0.1", "UNIONWATCH_SMTP_PORT": str(free_port()),
+            "UNIONWATCH_SMTP_SECURITY": "none", "UNIONWATCH_MAIL_TO": "analyst@desk.example"}  # fmt: skip
+    assert unionwatch(config, "run", **down).returncode == 0
+    doctor = unionwatch(config, "doctor", **down)
+    assert doctor.returncode == 1
+    assert re.search(r"^FAIL\s+mail\s+127\.0\.0\.1:\d+ \(none\): ConnectionRefusedError", doctor.stdout, re.M)
+    assert re.search(r"^FAIL\s+feed Gone\s+fetch: .*404", doctor.stdout, re.M)
+    assert "fix: check the URL in feeds.toml, or disable the feed" in doctor.stdout
+    assert re.search(r"^ok\s+feed TUT\.BY", doctor.stdout, re.M)
+    assert "doctor: 5 fine, 2 failing" in doctor.stdout
+    status = unionwatch(config, "status", "--now", (datetime.now(UTC) + timedelta(days=2)).isoformat(), **down)
+    assert status.returncode == 1
+    assert "feeds:        2 enabled, 1 failing" in status.stdout and "✗ Gone since" in status.stdout
+    assert "PROBLEM: no successful crawl since" in status.stdout
+    assert "PROBLEM: digest 20" in status.stdout and "still pending after a day: 127.0.0.1:" in status.stdout
+
+
+def test_prune_empties_old_bodies_and_keeps_titles_topics_and_digests(server: LocalServer, tmp_path: Path) -> None:
+    config = write_config(tmp_path, [("TUT.BY", server.add("/tut.rss", body=tut_feed()))])
+    assert unionwatch(config, "run", "--now", "2026-11-23T06:00:00+00:00").returncode == 0
+    counted = unionwatch(config, "db", "prune", "--keep", "2y", "--dry-run", "--now", "2026-11-23T06:00:00+00:00")
+    found = re.search(r"would empty the bodies of (\d+) items older than 2024-11-23", counted.stdout)
+    assert found and int(found[1]) >= 95, counted.stdout  # TUT.BY items are of December 2019
+    kept = unionwatch(config, "db", "prune", "--keep", "10y", "--now", "2026-11-23T06:00:00+00:00")
+    assert "emptied the bodies of 0 items" in kept.stdout
+    done = unionwatch(config, "db", "prune", "--keep", "2y", "--now", "2026-11-23T06:00:00+00:00")
+    assert done.returncode == 0 and f"emptied the bodies of {found[1]} items" in done.stdout
+    engine = open_store(load_settings(config).db_url)
+    with Session(engine) as session:
+        items = list(session.exec(select(Item)))
+        assert all(i.text == "" and i.summary == "" and i.title for i in items)
+        assert all(v.text == "" for v in session.exec(select(ItemVersion)))
+        assert session.exec(select(func.count()).select_from(DigestRecord)).one() == 1
+    assert unionwatch(config, "archive", "show", "2026-W47").returncode == 0
+    bad = unionwatch(config, "db", "prune", "--keep", "forever")
+    assert bad.returncode == 2 and "use a number and d, w, m or y" in bad.stderr
+
+
+def test_no_secret_reaches_the_logs(smtp: SmtpServer, tmp_path: Path) -> None:
+    config = write_config(tmp_path, [("x", "http://127.0.0.1:9/rss")], log_level='"DEBUG"')
+    secret = "pa55-very-secret-word"
+    env = {**mail_env(smtp), "UNIONWATCH_SMTP_USER": "desk", "UNIONWATCH_SMTP_PASSWORD": secret}
+    runs = [
+        unionwatch(config, "run", "--now", "2026-11-23T06:00:00+00:00", **env),
+        unionwatch(config, "config", "show", **env),
+        unionwatch(config, "doctor", "--no-feeds", **env),
+        unionwatch(config, "status", **env),
+    ]
+    for done in runs:
+        assert secret not in done.stdout + done.stderr
+    assert "***" in runs[1].stdout
+    assert re.search(r"^\d{4}-\d\d-\d\dT\S+ (info|warning) +unionwatch\.\w+: ", runs[0].stderr, re.M), runs[0].stderr
+
+
+def test_missed_runs_are_caught_up_once_at_start(tmp_path: Path) -> None:
+    from pipeline.jobs.scheduler import overdue
+
+    config = write_config(tmp_path, [("x", "http://127.0.0.1:9/rss")])
+    settings = load_settings(config)
+    engine = open_store(settings.db_url)
+    now = datetime(2026, 11, 25, 13, 0, tzinfo=UTC)  # 16:00 in Minsk; the crawl last fired at 15:00
+    assert overdue(settings, engine, now) == ["crawl", "digest"]  # nothing ever ran
+    from pipeline.store.models import CrawlRun
+
+    with Session(engine) as session:
+        session.add(CrawlRun(started_at=now - timedelta(minutes=59), finished_at=now - timedelta(minutes=58),
+                             status="completed"))  # fmt: skip
+        session.add(DigestRecord(week="2026-W47", built_at=now, message_id="<x@y>"))
+        session.commit()
+    assert overdue(settings, engine, now) == []
+    assert overdue(settings, engine, now + timedelta(hours=4)) == ["crawl"]  # a 3-hourly crawl was missed
+    with Session(engine) as session:
+        assert session.exec(select(col(DigestRecord.week))).all() == ["2026-W47"]
