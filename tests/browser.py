@@ -33,7 +33,8 @@ class Browser:
         )  # fmt: skip
         self.ids = itertools.count(1)
         self.socket = websocket.create_connection(self._page_socket(), timeout=20, suppress_origin=True)
-        self.wait_for("document.readyState === 'complete'")
+        # the first page target can still be about:blank: wait for the real document
+        self.wait_for("location.protocol !== 'about:' && document.readyState === 'complete'", timeout=30)
 
     def _page_socket(self) -> str:
         deadline = time.monotonic() + 20
@@ -70,6 +71,7 @@ class Browser:
             time.sleep(0.05)
 
     def type_into(self, selector: str, text: str) -> None:
+        self.wait_for(f"document.querySelector({json.dumps(selector)}) !== null")
         self.evaluate(f"document.querySelector({json.dumps(selector)}).focus()")
         self.call("Input.insertText", text=text)
 

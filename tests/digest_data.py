@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from pipeline.changes import trend
+from pipeline.changes import Trend, trend
 from pipeline.digest import FeedProblem, WeekFacts
 from pipeline.domain import TopicHit, WeekItem
 from pipeline.weeks import Week, weeks_ending
@@ -17,6 +17,36 @@ TOPICS = [
     ("bases", "Russian bases and forces"),
     ("energy-prices", "Energy prices and supply"),
 ]
+
+
+def facts(
+    week: Week,
+    items: list[WeekItem],
+    trends: list[Trend],
+    *,
+    now: datetime,
+    problems: list[FeedProblem] | None = None,
+    seen: int = 0,
+    feeds: int = 4,
+    crawls: int = 10,
+) -> WeekFacts:
+    return WeekFacts(
+        week=week,
+        timezone="Europe/Minsk",
+        now=now,
+        topics=TOPICS,
+        items=items,
+        cluster_first_seen={},
+        trend_weeks=weeks_ending(week, 12),
+        trends=trends,
+        edits=[],
+        figures=[],
+        feed_problems=problems or [],
+        items_seen=seen or len(items),
+        feeds=feeds,
+        crawls=crawls,
+        week_start=week.start(ZoneInfo("Europe/Minsk")),
+    )
 
 
 def hostile_week(beacon: str) -> WeekFacts:
@@ -50,33 +80,11 @@ def hostile_week(beacon: str) -> WeekFacts:
         )
         for n, (title, link) in enumerate(zip(tricks, links, strict=True))
     ]
-    weeks = weeks_ending(WEEK, 12)
     trends = [trend(topic, [0] * 8 + [1, 0, 1, 2 if n == 3 else 1]) for n, (topic, _) in enumerate(TOPICS)]
-    return WeekFacts(
-        week=WEEK,
-        timezone="Europe/Minsk",
-        now=datetime(2026, 11, 23, 22, 0, tzinfo=UTC),
-        topics=TOPICS,
-        items=items,
-        cluster_first_seen={},
-        trend_weeks=weeks,
-        trends=trends,
-        edits=[],
-        figures=[],
-        feed_problems=[
-            FeedProblem(
-                "<script>fetch('x')</script>Broken feed",
-                "https://example.org/rss",
-                None,
-                "<img src=x onerror=alert(1)>",
-                3,
-            )
-        ],
-        items_seen=9,
-        feeds=3,
-        crawls=4,
-        week_start=WEEK.start(ZoneInfo("Europe/Minsk")),
+    broken = FeedProblem(
+        "<script>fetch('x')</script>Broken feed", "https://example.org/rss", None, "<img src=x onerror=alert(1)>", 3
     )
+    return facts(WEEK, items, trends, now=datetime(2026, 11, 23, 22, 0, tzinfo=UTC), problems=[broken], seen=9, feeds=3)
 
 
 def quiet_week() -> WeekFacts:
@@ -102,25 +110,11 @@ def quiet_week() -> WeekFacts:
         )
         for n, (topic, title, lang) in enumerate(titles)
     ]
-    weeks = weeks_ending(WEEK, 12)
     series = {"energy-prices": [1, 0, 1, 1, 0, 1, 0, 1, 1, 1, 0, 5]}
     trends = [trend(topic, series.get(topic, [0] * 11 + [1 if topic != "tax-code" else 0])) for topic, _ in TOPICS]
-    return WeekFacts(
-        week=WEEK,
-        timezone="Europe/Minsk",
-        now=datetime(2026, 11, 23, 5, 0, tzinfo=UTC),
-        topics=TOPICS,
-        items=items,
-        cluster_first_seen={},
-        trend_weeks=weeks,
-        trends=trends,
-        edits=[],
-        figures=[],
-        feed_problems=[FeedProblem("Onliner", "https://onliner.example/rss", "2026-11-20T10:00:00Z", "HTTP 503", 4)],
-        items_seen=12,
-        feeds=4,
-        crawls=40,
-        week_start=WEEK.start(ZoneInfo("Europe/Minsk")),
+    onliner = FeedProblem("Onliner", "https://onliner.example/rss", "2026-11-20T10:00:00Z", "HTTP 503", 4)
+    return facts(
+        WEEK, items, trends, now=datetime(2026, 11, 23, 5, 0, tzinfo=UTC), problems=[onliner], seen=12, crawls=40
     )
 
 
@@ -133,20 +127,5 @@ def simple_week(week: Week, stories: list[tuple[str, str]], feeds: int = 4) -> W
         for n, (topic, title) in enumerate(stories)
     ]  # fmt: skip
     counts = {topic: sum(1 for t, _ in stories if t == topic) for topic, _ in TOPICS}
-    return WeekFacts(
-        week=week,
-        timezone="Europe/Minsk",
-        now=week.end(ZoneInfo("Europe/Minsk")),
-        topics=TOPICS,
-        items=items,
-        cluster_first_seen={},
-        trend_weeks=weeks_ending(week, 12),
-        trends=[trend(topic, [1] * 11 + [counts[topic]]) for topic, _ in TOPICS],
-        edits=[],
-        figures=[],
-        feed_problems=[],
-        items_seen=len(stories),
-        feeds=feeds,
-        crawls=10,
-        week_start=week.start(ZoneInfo("Europe/Minsk")),
-    )
+    trends = [trend(topic, [1] * 11 + [counts[topic]]) for topic, _ in TOPICS]
+    return facts(week, items, trends, now=week.end(ZoneInfo("Europe/Minsk")), feeds=feeds)

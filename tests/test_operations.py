@@ -131,7 +131,7 @@ def test_a_second_overlapping_run_exits_at_once_and_nothing_is_stored_twice(
     started = time.monotonic()
     second = subprocess.run(command, capture_output=True, text=True, env=environment())
     assert time.monotonic() - started < 5, "the second run waited instead of leaving"
-    out, err = first.communicate(timeout=60)
+    _, err = first.communicate(timeout=60)
     assert first.returncode == 0, err
     assert second.returncode == 75
     assert "another UnionWatch run is in progress (pid" in second.stderr and "unionwatch run" in second.stderr

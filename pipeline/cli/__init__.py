@@ -6,6 +6,7 @@ run that finds another one holding the lock exits 75 (EX_TEMPFAIL: try later) wi
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
@@ -30,43 +31,32 @@ def cli(ctx: click.Context, config_file: str | None) -> None:
     ctx.obj = AppContext(config_file)
 
 
-def _register() -> None:
-    from pipeline.cli import (
-        archive_cmd,
-        baseline_cmd,
-        config_cmd,
-        crawl_cmd,
-        db_cmd,
-        digest_cmd,
-        doctor_cmd,
-        feeds_cmd,
-        items_cmd,
-        run_cmd,
-        schedule_cmd,
-        send_cmd,
-        status_cmd,
-        topics_cmd,
-    )
+COMMAND_MODULES = (
+    "archive",
+    "baseline",
+    "config",
+    "crawl",
+    "db",
+    "digest",
+    "doctor",
+    "feeds",
+    "items",
+    "run",
+    "schedule",
+    "send",
+    "status",
+    "topics",
+)
 
-    for module in (
-        archive_cmd,
-        baseline_cmd,
-        config_cmd,
-        crawl_cmd,
-        db_cmd,
-        digest_cmd,
-        doctor_cmd,
-        feeds_cmd,
-        items_cmd,
-        run_cmd,
-        schedule_cmd,
-        send_cmd,
-        status_cmd,
-        topics_cmd,
-    ):
+
+def _register() -> None:
+    """Each pipeline/cli/NAME_cmd.py module contributes `command` (topics also classify and eval)."""
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(f"pipeline.cli.{name}_cmd")
         cli.add_command(module.command)
-    cli.add_command(topics_cmd.classify_command)
-    cli.add_command(topics_cmd.eval_command)
+        for extra in ("classify_command", "eval_command"):
+            if hasattr(module, extra):
+                cli.add_command(getattr(module, extra))
 
 
 _register()
