@@ -248,6 +248,7 @@ def build_digest(facts: WeekFacts, charts: dict[str, str] | None = None) -> Dige
         "figures": len(figures),
         "feeds": facts.feeds,
         "feeds_failing": len(facts.feed_problems),
+        "crawls": facts.crawls,
     }
     return Digest(
         week=str(facts.week),
