@@ -184,16 +184,6 @@ class Digest:
         parts.extend(f"{e.story.title} {' '.join(e.added)} {' '.join(e.removed)}" for e in self.edited)
         return " ".join(" ".join(parts).lower().split())
 
-    @property
-    def changed_topics(self) -> list[str]:
-        """Topic names the headlines are about, in headline order (for a mail subject)."""
-        names = {t.topic: t.name for t in self.trends}
-        seen: dict[str, None] = {}
-        for headline in self.headlines:
-            if headline.topic and headline.topic in names:
-                seen.setdefault(names[headline.topic], None)
-        return list(seen)
-
 
 @dataclass(frozen=True)
 class WeekFacts:

@@ -155,10 +155,6 @@ def write_digest(digest: Digest, out_dir: Path, templates_dir: Path | None = Non
     return files
 
 
-def digest_dir(settings: Settings, week: Week) -> Path:
-    return settings.digests_dir / str(week.year)
-
-
 def _problem(trouble: weekly.FeedTrouble) -> FeedProblem:
     since = trouble.failing_since.isoformat().replace("+00:00", "Z") if trouble.failing_since else None
     return FeedProblem(trouble.name, trouble.url, since, trouble.error, trouble.failures)
