@@ -283,3 +283,21 @@ def test_missed_runs_are_caught_up_once_at_start(tmp_path: Path) -> None:
     assert overdue(settings, engine, now + timedelta(hours=4)) == ["crawl"]  # a 3-hourly crawl was missed
     with Session(engine) as session:
         assert session.exec(select(col(DigestRecord.week))).all() == ["2026-W47"]
+
+
+def test_two_hosts_on_one_database_share_one_lock(db_url: str, tmp_path: Path) -> None:
+    """SQLite: the lock file sits beside the database; PostgreSQL: an advisory lock in the server."""
+    from pipeline.errors import LockedError
+    from pipeline.lock import RunLock
+
+    engine = open_store(db_url)
+    first = RunLock(engine, tmp_path / "host-a", "unionwatch run").acquire()  # different data folders
+    try:
+        expected = "advisory lock" if db_url.startswith("postgresql") else r"in progress \(pid \d+, unionwatch run"
+        with pytest.raises(LockedError, match=expected):
+            RunLock(engine, tmp_path / "host-b", "unionwatch crawl").acquire()
+    finally:
+        first.release()
+    with RunLock(engine, tmp_path / "host-b", "unionwatch crawl"):
+        pass  # free again once released
+    engine.dispose()
