@@ -284,9 +284,11 @@ def _story_view(story: Story, names: dict[str, str], topic: str | None = None) -
     hit = lead.topics.get(topic) if topic else max(lead.topics.values(), key=lambda h: h.score, default=None)
     title = clean_text(lead.title)
     extract: list[str] = []
+    seen = {_bare(title)}
     for sentence in hit.evidence if hit else ():  # the evidence may be the title itself: show it once
         line = clean_text(sentence)
-        if line and line != title and line not in extract:
+        if line and _bare(line) not in seen:
+            seen.add(_bare(line))
             extract.append(line)
     others: dict[str, Link] = {}
     for item in (lead, *story.copies):
@@ -370,15 +372,12 @@ def _headlines(
         lines.append(Headline(t.flag or "", t.topic, note, t.topic.replace("-", " ")))
     if fresh:
         top = fresh[0]
-        carried = f" ({len(top.sources)} sources)" if len(top.sources) > 1 else ""
-        lines.append(
-            Headline(
-                "new-stories",
-                None,
-                f"{_count(len(fresh), 'new story', 'new stories')}; "
-                f"the most widely carried: “{clean_text(top.lead.title)}”{carried}",
-            )
+        lead = (
+            f"the most widely carried: “{clean_text(top.lead.title)}” ({len(top.sources)} sources)"
+            if len(top.sources) > 1
+            else f"top story: “{clean_text(top.lead.title)}”"
         )
+        lines.append(Headline("new-stories", None, f"{_count(len(fresh), 'new story', 'new stories')}; {lead}"))
     if edited:
         lines.append(Headline("edited", None, f"{_count(len(edited), 'article', 'articles')} edited after publication"))
     return lines
@@ -408,6 +407,10 @@ def _empty_reason(facts: WeekFacts) -> str:
         f"Nothing was found for {where}: {_count(facts.items_seen, 'item was', 'items were')} stored, "
         "none of them about Belarus–Russia relations."
     )
+
+
+def _bare(sentence: str) -> str:
+    return sentence.rstrip(" .!?…").casefold()
 
 
 def _count(n: int, one: str, many: str) -> str:

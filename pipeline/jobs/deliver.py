@@ -95,7 +95,8 @@ def _message(settings: Settings, engine: Engine, digest: Digest, recipients: lis
     with Session(engine) as session:
         record = store.get_digest(session, digest.week)
         message_id = record.message_id if record else ""
-    charts = {t.topic: trend_png(t.series, t.weeks, t.mean, t.flag) for t in digest.trends}
+    shown = {s.topic for s in digest.sections if s.count or s.flag}  # quiet topics get a line, not a chart
+    charts = {t.topic: trend_png(t.series, t.weeks, t.mean, t.flag) for t in digest.trends if t.topic in shown}
     html = render_html(digest, {topic: f"cid:{chart_cid(topic)}" for topic in charts}, settings.templates_dir)
     return build_message(
         digest,

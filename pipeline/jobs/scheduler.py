@@ -64,12 +64,22 @@ def digest_step(settings: Settings, engine: Engine) -> str:
     return "; ".join(lines)
 
 
-def _guarded(step: Callable[[Settings, Engine], str], settings: Settings, engine: Engine) -> str:
-    try:
-        return step(settings, engine)
-    except LockedError as exc:
-        log.warning("%s: skipped, %s", step.__name__, exc)
-        return "skipped (locked)"
+class _Steps:
+    """Runs one step at a time and lets the main thread wait for the running one when asked to stop."""
+
+    def __init__(self) -> None:
+        self.busy = threading.Lock()
+        self.stopping = threading.Event()
+
+    def run(self, step: Callable[[Settings, Engine], str], settings: Settings, engine: Engine) -> str:
+        if self.stopping.is_set():
+            return "skipped (stopping)"
+        with self.busy:
+            try:
+                return step(settings, engine)
+            except LockedError as exc:
+                log.warning("%s: skipped, %s", step.__name__, exc)
+                return "skipped (locked)"
 
 
 def overdue(settings: Settings, engine: Engine, now: datetime) -> list[str]:
@@ -111,6 +121,7 @@ def serve(settings: Settings, engine: Engine) -> None:
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": settings.misfire_grace},
     )
     steps = {"crawl": (crawl_step, settings.schedule_crawl), "digest": (digest_step, settings.schedule_digest)}
+    runner = _Steps()
     late = overdue(settings, engine, datetime.now(UTC))
     for name, (step, expression) in steps.items():
         extra: dict[str, Any] = {}
@@ -118,7 +129,7 @@ def serve(settings: Settings, engine: Engine) -> None:
             log.info("%s was missed while the scheduler was down: running it once now", name)
             extra["next_run_time"] = datetime.now(zone)
         scheduler.add_job(
-            _guarded, cron_trigger(expression, zone), args=(step, settings, engine), id=name, name=name, **extra
+            runner.run, cron_trigger(expression, zone), args=(step, settings, engine), id=name, name=name, **extra
         )
 
     def report(event: JobExecutionEvent) -> None:
@@ -139,16 +150,18 @@ def serve(settings: Settings, engine: Engine) -> None:
 
     scheduler.add_listener(report, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED)
     scheduler.add_listener(started, EVENT_SCHEDULER_STARTED)
-    stopping = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
-        if stopping.is_set():
-            return
-        stopping.set()
-        log.info("%s received: finishing the current step, then exiting", signal.Signals(signum).name)
-        scheduler.shutdown(wait=True)
+        # only flags and wakes the main loop: waiting here could block on a lock the interrupted code holds
+        if not runner.stopping.is_set():
+            runner.stopping.set()
+            scheduler.shutdown(wait=False)
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    scheduler.start()  # blocks until shutdown
+    scheduler.start()  # blocks until a signal stops it
+    if runner.stopping.is_set():
+        log.info("stop requested: finishing the current step, then exiting")
+    with runner.busy:  # the step that was running, if any, has finished
+        pass
     log.info("scheduler stopped")
