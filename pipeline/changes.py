@@ -14,7 +14,7 @@ from datetime import datetime
 
 from pipeline.domain import WeekItem
 from pipeline.figures import Figure, Indicator, differs
-from pipeline.text import sentences
+from pipeline.text import clip, sentences
 
 HISTORY_WEEKS = 8  # the usual range of a topic: the eight weeks before the previous one and it
 SILENT_WEEKS = 4  # coverage after this many empty weeks is "back"
@@ -139,8 +139,8 @@ def summarise_edit(edit: Edit, limit: int = 2) -> EditSummary:
     return EditSummary(
         edit.item,
         edit.changed_at,
-        tuple(_clip(s) for s in added[:limit]),
-        tuple(_clip(s) for s in removed[:limit]),
+        tuple(clip(s, 300) for s in added[:limit]),
+        tuple(clip(s, 300) for s in removed[:limit]),
         title_change,
         words_added,
         words_removed,
@@ -206,7 +206,3 @@ def _with_source(note: FigureNote, source: str) -> FigureNote:
         note.differs_from_previous,
         (*note.also_reported_by, source),
     )
-
-
-def _clip(sentence: str, limit: int = 300) -> str:
-    return sentence if len(sentence) <= limit else sentence[: limit - 1].rstrip() + "…"

@@ -13,10 +13,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from pipeline.morph import stem, words
+from pipeline.text import clip
 from pipeline.text import sentences as split_sentences
 from pipeline.topics import Term, TopicSet
 
 MAX_TEXT = 4000
+EVIDENCE_LIMIT = 320  # characters of an evidence sentence
 GATE_GROUPS = ("@belarus", "@russia", "@union", "@pair", "@off")
 
 
@@ -151,7 +153,7 @@ class Classifier:
                 continue
             h = hits[topic.id]
             best = sorted(h.by_sentence.items(), key=lambda kv: -kv[1])[:2]
-            evidence = tuple(_clip(sentences[i]) for i, _ in sorted(best))
+            evidence = tuple(clip(sentences[i], EVIDENCE_LIMIT) for i, _ in sorted(best))
             terms = tuple(sorted(h.terms, key=lambda t: -h.terms[t]))[:6]
             matches.append(TopicMatch(topic.id, round(score, 2), evidence, terms))
         matches.sort(key=lambda m: -m.score)
@@ -169,10 +171,6 @@ def _matches(term: Term, tokens: list[str], stems: list[str], start: int) -> boo
         elif stems[i] != part:
             return False
     return True
-
-
-def _clip(sentence: str, limit: int = 320) -> str:
-    return sentence if len(sentence) <= limit else sentence[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def keyword_baseline(topic_set: TopicSet, title: str, text: str) -> Classification:

@@ -244,7 +244,7 @@ def build_digest(facts: WeekFacts, charts: dict[str, str] | None = None) -> Dige
         week=str(facts.week),
         period=facts.week.label(),
         timezone=facts.timezone,
-        generated_at=_iso(facts.now),
+        generated_at=iso_utc(facts.now),
         totals=totals,
         headlines=_headlines(facts.trends, names, fresh, edited, figures),
         new_stories=[_story_view(s, names) for s in fresh[:TOP_NEW]],
@@ -300,7 +300,7 @@ def _story_view(story: Story, names: dict[str, str], topic: str | None = None) -
         title=title or "(untitled)",
         url=safe_url(lead.url),
         source=clean_text(lead.source),
-        published=_iso(lead.when),
+        published=iso_utc(lead.when),
         lang=lead.lang,
         extract=extract[:EXTRACT_SENTENCES],
         topics=[t for t in names if t in lead.topics],
@@ -316,7 +316,7 @@ def _edit_view(edit: EditSummary, names: dict[str, str]) -> EditView:
     before = clean_text(edit.title_change[0]) if edit.title_change else None
     return EditView(
         story=_single(edit.item, names),
-        changed_at=_iso(edit.changed_at),
+        changed_at=iso_utc(edit.changed_at),
         added=[clean_text(s) for s in edit.added],
         removed=[clean_text(s) for s in edit.removed],
         title_before=before,
@@ -328,14 +328,16 @@ def _edit_view(edit: EditSummary, names: dict[str, str]) -> EditView:
 def _figure_view(note: FigureNote) -> FigureView:
     ind, report, previous = note.indicator, note.report, note.previous
     value = report.figure.value
-    parts = [f"{_num(value)} {ind.unit}"]
+    parts = [f"{format_number(value)} {ind.unit}"]
     if report.figure.period:
         parts.append(f"for {report.figure.period}")
     comparisons = []
     if note.differs_from_baseline:
-        comparisons.append(f"baseline {_num(ind.value)} ({ind.date}, {ind.source})")
+        comparisons.append(f"baseline {format_number(ind.value)} ({ind.date}, {ind.source})")
     if previous is not None and note.differs_from_previous:
-        comparisons.append(f"last reported {_num(previous.figure.value)} ({_date(previous)}, {previous.item.source})")
+        comparisons.append(
+            f"last reported {format_number(previous.figure.value)} ({_date(previous)}, {previous.item.source})"
+        )
     summary = f"{ind.name}: {' '.join(parts)}, against {' and '.join(comparisons)}"
     return FigureView(
         indicator=ind.id,
@@ -348,13 +350,13 @@ def _figure_view(note: FigureNote) -> FigureView:
         sentence=clean_text(report.figure.sentence),
         source=clean_text(report.item.source),
         url=safe_url(report.item.url),
-        published=_iso(report.item.when),
+        published=iso_utc(report.item.when),
         baseline_value=ind.value,
         baseline_date=ind.date,
         baseline_source=ind.source,
         previous_value=previous.figure.value if previous else None,
         previous_source=clean_text(previous.item.source) if previous else None,
-        previous_published=_iso(previous.item.when) if previous else None,
+        previous_published=iso_utc(previous.item.when) if previous else None,
         differs_from_baseline=note.differs_from_baseline,
         differs_from_previous=note.differs_from_previous,
         also_reported_by=[clean_text(s) for s in note.also_reported_by],
@@ -417,7 +419,10 @@ def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
-def _num(value: float) -> str:
+def format_number(value: float | None) -> str:
+    """128.5, 1,000, 70: as people write figures; "" for none."""
+    if value is None:
+        return ""
     return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
@@ -425,5 +430,6 @@ def _date(report: FigureReport) -> str:
     return report.item.when.date().isoformat()
 
 
-def _iso(moment: datetime) -> str:
+def iso_utc(moment: datetime) -> str:
+    """The digest's time format: ISO 8601 to the second, UTC written as Z."""
     return moment.isoformat(timespec="seconds").replace("+00:00", "Z")

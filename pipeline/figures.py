@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import ConfigError
-from pipeline.text import sentences
+from pipeline.text import clip, sentences
 
 KINDS = ("price_per_1000m3", "million_tonnes", "percent", "count")
 
@@ -134,7 +134,7 @@ def find_figures(text: str, indicators: list[Indicator]) -> list[Figure]:
                 continue
             for value in _values(sentence, lowered, indicator):
                 if indicator.low <= value <= indicator.high:
-                    found.append(Figure(indicator.id, value, indicator.unit, _period(sentence), _clip(sentence)))
+                    found.append(Figure(indicator.id, value, indicator.unit, _period(sentence), clip(sentence, 400)))
     return found
 
 
@@ -167,10 +167,6 @@ def _period(sentence: str) -> str | None:
         month = _MONTHS.get((match[1] or "")[:3].lower())
         return f"{match[2]}-{month:02d}" if month else match[2]
     return None
-
-
-def _clip(sentence: str, limit: int = 400) -> str:
-    return sentence if len(sentence) <= limit else sentence[: limit - 1].rstrip() + "…"
 
 
 def differs(value: float, reference: float) -> bool:

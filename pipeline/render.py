@@ -29,7 +29,7 @@ from jinja2 import (
 )
 from jinja2.runtime import Context
 
-from pipeline.digest import Digest
+from pipeline.digest import Digest, format_number
 
 WIDTH = 78
 
@@ -46,7 +46,7 @@ def environment(templates_dir: Path | None = None) -> Environment:
         keep_trailing_newline=True,
         undefined=StrictUndefined,
     )
-    env.filters.update(num=number, wrap=wrap, day=day, topic_name=topic_name)
+    env.filters.update(num=format_number, wrap=wrap, day=day, topic_name=topic_name)
     return env
 
 
@@ -74,12 +74,6 @@ def _context(digest: Digest, charts: dict[str, str] | None) -> dict[str, Any]:
         "charts": charts or {},
         "names": {t["topic"]: t["name"] for t in data["trends"]},
     }
-
-
-def number(value: float | int | None) -> str:
-    if value is None:
-        return ""
-    return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
 def wrap(text: str, indent: str = "", first: str = "", width: int = WIDTH) -> str:

@@ -29,6 +29,11 @@ def plain_text(fragment: str | None, *, keep_lines: bool = False) -> str:
     return " ".join(text.split())
 
 
+def clip(sentence: str, limit: int) -> str:
+    """At most `limit` characters, cut at a word and marked with an ellipsis."""
+    return sentence if len(sentence) <= limit else sentence[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
 def sentences(text: str) -> list[str]:
     """Sentences (and lines) of a plain text, stripped, empty ones dropped: the unit of evidence."""
     return [part.strip() for part in _SENTENCE.split(text) if part.strip()]

@@ -99,14 +99,19 @@ def parse_week(ctx: click.Context, param: click.Parameter, value: str | None) ->
         raise click.BadParameter(str(exc)) from None
 
 
+def aware(value: str) -> datetime:
+    """An ISO date or time from the command line; without a zone it is UTC. ValueError when unreadable."""
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def parse_now(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
     if value is None:
         return None
     try:
-        moment = datetime.fromisoformat(value)
+        return aware(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 now_option = click.option(

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import click
 from sqlmodel import Session
 
-from pipeline.cli.common import AppContext, iso, print_json
+from pipeline.cli.common import AppContext, aware, iso, print_json
 from pipeline.store import articles as article_store
 from pipeline.store import items as item_store
 from pipeline.store import topics as topic_store
@@ -19,10 +19,9 @@ def _parse_since(value: str | None) -> datetime | None:
     if not value:
         return None
     try:
-        parsed = datetime.fromisoformat(value)
+        return aware(value)
     except ValueError as exc:
         raise click.BadParameter(f"expected an ISO date such as 2026-11-01, got {value!r}") from exc
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 @click.group("items")

@@ -33,13 +33,17 @@ log = logging.getLogger("unionwatch.mail")
 def transport_for(settings: Settings) -> Transport:
     if settings.transport == "file":
         return FileTransport(settings.data_dir / "outbox")
+    return smtp_transport(settings)
+
+
+def smtp_transport(settings: Settings, timeout: float | None = None) -> SmtpTransport:
     return SmtpTransport(
         host=settings.smtp_host,
         port=settings.smtp_port,
         security=settings.smtp_security,
         user=settings.smtp_user,
         password=settings.smtp_secret(),
-        timeout=settings.smtp_timeout,
+        timeout=timeout or settings.smtp_timeout,
         ca_file=settings.smtp_ca_file,
     )
 

@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from pipeline.changes import Edit, EditSummary, FigureNote, FigureReport, figure_notes, summarise_edit, trend
 from pipeline.charts import trend_png
-from pipeline.digest import Digest, FeedProblem, WeekFacts, build_digest
+from pipeline.digest import Digest, FeedProblem, WeekFacts, build_digest, iso_utc
 from pipeline.domain import WeekItem
 from pipeline.figures import Indicator, find_figures, load_indicators
 from pipeline.files import write_atomic
@@ -156,5 +156,5 @@ def write_digest(digest: Digest, out_dir: Path, templates_dir: Path | None = Non
 
 
 def _problem(trouble: weekly.FeedTrouble) -> FeedProblem:
-    since = trouble.failing_since.isoformat().replace("+00:00", "Z") if trouble.failing_since else None
+    since = iso_utc(trouble.failing_since) if trouble.failing_since else None
     return FeedProblem(trouble.name, trouble.url, since, trouble.error, trouble.failures)

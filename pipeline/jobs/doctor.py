@@ -19,7 +19,8 @@ from pipeline.feedlist import load_sources
 from pipeline.fetch import Fetcher
 from pipeline.figures import load_indicators
 from pipeline.jobs.classifying import load_topic_set
-from pipeline.mailer import SmtpTransport, check_smtp
+from pipeline.jobs.deliver import smtp_transport
+from pipeline.mailer import check_smtp
 from pipeline.parse import parse_feed
 from pipeline.settings import Settings
 from pipeline.store import migrations
@@ -91,15 +92,7 @@ def _smtp(settings: Settings) -> Check:
         note = "" if settings.mail_to else "; no recipients (mail_to)"
         return Check("mail", True, f"file transport: digests go to {outbox} as .eml{note}")
     recipients = f"{len(settings.mail_to)} recipients" if settings.mail_to else "no recipients (mail_to)"
-    transport = SmtpTransport(
-        host=settings.smtp_host,
-        port=settings.smtp_port,
-        security=settings.smtp_security,
-        user=settings.smtp_user,
-        password=settings.smtp_secret(),
-        timeout=min(settings.smtp_timeout, 15.0),
-        ca_file=settings.smtp_ca_file,
-    )
+    transport = smtp_transport(settings, timeout=min(settings.smtp_timeout, 15.0))
     where = f"{settings.smtp_host}:{settings.smtp_port} ({settings.smtp_security})"
     try:
         banner = check_smtp(transport)

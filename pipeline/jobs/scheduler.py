@@ -29,7 +29,7 @@ from apscheduler.events import (
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from pipeline.errors import LockedError
 from pipeline.jobs.crawl import crawl
@@ -37,8 +37,7 @@ from pipeline.jobs.deliver import due_week, ensure_digest, send, send_pending
 from pipeline.lock import RunLock
 from pipeline.schedule import cron_trigger
 from pipeline.settings import Settings
-from pipeline.store import deliveries
-from pipeline.store.models import CrawlRun
+from pipeline.store import deliveries, weekly
 
 log = logging.getLogger("unionwatch.schedule")
 
@@ -87,11 +86,7 @@ def overdue(settings: Settings, engine: Engine, now: datetime) -> list[str]:
     zone = ZoneInfo(settings.timezone)
     late = []
     with Session(engine) as session:
-        last = session.exec(
-            select(CrawlRun.finished_at)
-            .where(CrawlRun.status == "completed")
-            .order_by(col(CrawlRun.finished_at).desc())
-        ).first()
+        last = weekly.last_good_crawl(session)
         filed = deliveries.get_digest(session, str(due_week(settings, now))) is not None
     previous_crawl = _previous_fire(settings.schedule_crawl, zone, now)
     if last is None or (previous_crawl is not None and last < previous_crawl):

@@ -70,11 +70,7 @@ def gather(settings: Settings, engine: Engine, now: datetime) -> Status:
     week = Week.of(now, zone)
     with Session(engine) as session:
         last = session.exec(select(CrawlRun).order_by(col(CrawlRun.started_at).desc())).first()
-        good = session.exec(
-            select(CrawlRun.finished_at)
-            .where(CrawlRun.status == "completed")
-            .order_by(col(CrawlRun.finished_at).desc())
-        ).first()
+        good = weekly.last_good_crawl(session)
         feeds = list(session.exec(select(Feed).where(col(Feed.enabled).is_(True))))
         failing = [
             FailingFeed(f.name, f.failing_since, f.last_error or "", f.consecutive_failures)

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import and_, inspect, or_, select, text
 from sqlmodel import Session, SQLModel
 
-from pipeline.store import models  # noqa: F401  (registers the tables)
+from pipeline.store.models import as_utc
 
 _item = SQLModel.metadata.tables["items"].c
 _digest = SQLModel.metadata.tables["digests"].c
@@ -44,7 +44,7 @@ def search_items(session: Session, query: str, limit: int = 20) -> tuple[list[It
             ),
             {"match": match, "limit": limit},
         ).all()
-        return [ItemHit(int(r[0]), r[1], r[2], _time(r[3]), " ".join(str(r[4]).split())) for r in rows], "fts5"
+        return [ItemHit(int(r[0]), r[1], r[2], as_utc(r[3]), " ".join(str(r[4]).split())) for r in rows], "fts5"
     patterns = [f"%{_escape(t)}%" for t in terms]
     conditions = [or_(_item.title.ilike(p, escape="\\"), _item.text.ilike(p, escape="\\")) for p in patterns]
     rows = session.execute(
@@ -76,12 +76,3 @@ def _snippet(body: str, term: str, width: int = 90) -> str:
         return " ".join(body[: width * 2].split())
     start, end = max(0, at - width), min(len(body), at + len(term) + width)
     return ("…" if start else "") + " ".join(body[start:end].split()) + ("…" if end < len(body) else "")
-
-
-def _time(value: object) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
-    from datetime import UTC
-
-    parsed = datetime.fromisoformat(str(value))
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlmodel import Session, SQLModel
 
 from pipeline.domain import TopicHit, WeekItem
-from pipeline.store.models import CrawlRun, Feed, Item, ItemVersion
+from pipeline.store.models import CrawlRun, Feed, Item, ItemVersion, as_utc
 
 CHUNK = 500
 # Core columns: typed as columns (the models' attributes are typed as their Python values)
@@ -108,8 +108,9 @@ def cluster_first_seen(session: Session, clusters: Iterable[int]) -> dict[int, d
             .where(_item.cluster_id.in_(chunk))
             .group_by(_item.cluster_id)
         ):
-            if cluster is not None and earliest is not None:
-                first[cluster] = _aware(earliest)
+            moment = as_utc(earliest)
+            if cluster is not None and moment is not None:
+                first[cluster] = moment
     return first
 
 
@@ -259,9 +260,10 @@ def enabled_feeds(session: Session) -> int:
     return int(session.execute(select(func.count()).select_from(Feed).where(_feed.enabled.is_(True))).scalar_one())
 
 
-def _aware(value: datetime | str) -> datetime:
-    from datetime import UTC
-
-    if isinstance(value, str):  # SQLite returns aggregates of our UTC column as text
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+def last_good_crawl(session: Session) -> datetime | None:
+    """When the last crawl that completed finished."""
+    return as_utc(
+        session.execute(
+            select(_crawl.finished_at).where(_crawl.status == "completed").order_by(_crawl.finished_at.desc()).limit(1)
+        ).scalar()
+    )
