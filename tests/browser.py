@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import os
 import shutil
 import subprocess
 import time
@@ -14,19 +15,46 @@ from typing import Any
 
 import websocket
 
-from tests.smtpserver import free_port
+from tests.httpserver import free_port
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOTS = Path(os.environ.get("UNIONWATCH_SCREENSHOTS", ROOT / "build" / "screenshots"))  # for a person to look at
+
+
+def chromium_args(profile: Path, *, virtual_time: bool = True) -> list[str]:
+    """Headless, sandbox off (containers), nothing reaching out on its own; virtual time for one-shot loads."""
+    assert CHROMIUM, "chromium is not installed"
+    return [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--hide-scrollbars",
+        f"--user-data-dir={profile}",
+        *(["--virtual-time-budget=3000"] if virtual_time else []),
+    ]
+
+
+def screenshot(page: Path, shot: Path, width: int, tmp_path: Path) -> None:
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [*chromium_args(tmp_path / "profile"), f"--window-size={width},2400", f"--screenshot={shot}", page.as_uri()],
+        capture_output=True,
+        timeout=120,
+    )
+    assert shot.exists() and shot.stat().st_size > 10_000, f"Chromium made no screenshot of {page}"
 
 
 class Browser:
     def __init__(self, url: str, profile: Path, width: int = 800, height: int = 1200) -> None:
-        assert CHROMIUM, "chromium is not installed"
         self.port = free_port()
         self.process = subprocess.Popen(
-            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
-             f"--remote-debugging-port={self.port}", f"--user-data-dir={profile}",
+            [*chromium_args(profile, virtual_time=False), f"--remote-debugging-port={self.port}",
              f"--window-size={width},{height}", url],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

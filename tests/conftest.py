@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -14,7 +13,8 @@ from sqlalchemy.engine import Engine
 
 from pipeline.settings import Settings, load_settings
 from pipeline.store.db import open_store
-from tests.httpserver import LocalServer
+from tests.commands import clear_environment
+from tests.httpserver import LocalServer, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("UNIONWATCH_SHARED", ROOT.parent / "shared"))
@@ -47,12 +47,6 @@ def _find_pg_bin() -> Path | None:
     return Path(found).parent if found else None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A throwaway PostgreSQL server (initdb in a temporary folder), or the URL in UNIONWATCH_TEST_PG_URL."""
@@ -70,7 +64,7 @@ def postgres_url() -> Iterator[str]:
     folder = Path(tempfile.mkdtemp(prefix="uw-pg-"))
     os.chmod(folder, 0o777)
     data = folder / "data"
-    port = _free_port()
+    port = free_port()
     if as_user:
         shutil.chown(folder, "postgres")
     init = subprocess.run(
@@ -145,9 +139,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 def make_settings(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     """Settings for a test: a feeds file with the given (name, url) pairs, data in tmp_path, fast retries."""
-    for key in list(os.environ):
-        if key.startswith("UNIONWATCH_"):
-            monkeypatch.delenv(key)
+    clear_environment(monkeypatch)
 
     def build(
         feeds: list[tuple[str, str]],

@@ -137,3 +137,10 @@ class LocalServer:
                 h.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
             pass
+
+
+def free_port() -> int:
+    """A port nothing listens on at this moment, on loopback."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

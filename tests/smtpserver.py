@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import ssl
 import subprocess
 from dataclasses import dataclass, field
@@ -13,6 +12,8 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from tests.httpserver import free_port
 
 
 @dataclass
@@ -49,12 +50,6 @@ class Recorder:
         login = session.auth_data.login.decode() if isinstance(session.auth_data, LoginPassword) else None
         self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content, login))
         return "250 2.0.0 Message accepted"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def self_signed(folder: Path) -> tuple[Path, Path]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import subprocess
@@ -21,12 +20,11 @@ from pipeline.settings import Settings, load_settings
 from pipeline.store.db import open_store
 from pipeline.store.models import Feed, Item
 from pipeline.weeks import Week
-from tests.browser import CHROMIUM, Browser
+from tests.browser import CHROMIUM, SCREENSHOTS, Browser
+from tests.commands import clean_environment, clear_environment, unionwatch, write_config
 from tests.digest_data import simple_week
-from tests.smtpserver import free_port
+from tests.httpserver import free_port
 
-ROOT = Path(__file__).resolve().parent.parent
-SCREENSHOTS = Path(os.environ.get("UNIONWATCH_SCREENSHOTS", ROOT / "build" / "screenshots"))
 NOW = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
 WEEKS = {
     "2026-W45": [("bases", "Zapad drills end near Baranovichi"), ("energy-prices", "Oil transit talks stall")],
@@ -39,12 +37,8 @@ WEEKS = {
 
 
 def configure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Settings]:
-    for key in list(os.environ):
-        if key.startswith("UNIONWATCH_"):
-            monkeypatch.delenv(key)
-    (tmp_path / "feeds.toml").write_text('[[feed]]\nname = "x"\nurl = "http://127.0.0.1:9/rss"\n', encoding="utf-8")
-    config = tmp_path / "unionwatch.toml"
-    config.write_text('feeds = "feeds.toml"\ndata_dir = "data"\ndigests_dir = "digests"\n', encoding="utf-8")
+    clear_environment(monkeypatch)
+    config = write_config(tmp_path)
     return config, load_settings(config)
 
 
@@ -64,13 +58,6 @@ def archived(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Set
                          first_seen_at=NOW))  # fmt: skip
         session.commit()
     return config, settings
-
-
-def unionwatch(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("UNIONWATCH_")}
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline", "--config", str(config), *args], capture_output=True, text=True, env=env
-    )
 
 
 def test_the_archive_folder_lists_every_week_newest_first(archived: tuple[Path, Settings]) -> None:
@@ -176,12 +163,11 @@ def test_killing_a_rebuild_leaves_the_previous_index_whole(tmp_path: Path, monke
 def test_archive_serve_answers_on_localhost(archived: tuple[Path, Settings]) -> None:
     config, _ = archived
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("UNIONWATCH_")}
     process = subprocess.Popen(
         [sys.executable, "-m", "pipeline", "--config", str(config), "archive", "serve", "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        env=env,
+        env=clean_environment(),
     )
     try:
         deadline = time.monotonic() + 15

@@ -14,6 +14,7 @@ from benchmarks.extraction_quality import evaluate
 from pipeline.jobs.crawl import crawl
 from pipeline.store.db import open_store
 from pipeline.store.models import Item, ItemVersion
+from tests.commands import clean_environment
 from tests.conftest import corpus_path
 from tests.httpserver import LocalServer, Route
 
@@ -213,7 +214,6 @@ def test_languages_are_told_apart(text: str, lang: str) -> None:
 
 
 def test_items_show_prints_versions_and_a_word_diff(server: LocalServer, make_settings) -> None:  # type: ignore[no-untyped-def]
-    import os
     import subprocess
     import sys
 
@@ -224,7 +224,7 @@ def test_items_show_prints_versions_and_a_word_diff(server: LocalServer, make_se
     server.routes["/e.html"].body = ru_page("ecbf44febb.html")
     crawl(settings, engine, now=NOW + timedelta(hours=7))
     item_id = items(engine)[0].id
-    env = {k: v for k, v in os.environ.items() if not k.startswith("UNIONWATCH_")}
+    env = clean_environment()
     shown = subprocess.run(
         [sys.executable, "-m", "pipeline", "--config", str(settings.config_file), "items", "show", str(item_id)],
         capture_output=True,

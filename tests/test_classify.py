@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -21,6 +20,7 @@ from pipeline.settings import load_settings
 from pipeline.store.db import open_store
 from pipeline.store.models import Item, ItemTopic
 from pipeline.topics import load_topics
+from tests.commands import clean_environment
 from tests.conftest import SHARED, corpus_path
 from tests.httpserver import LocalServer
 
@@ -123,7 +123,7 @@ def test_crawl_classifies_every_new_item_and_cli_shows_why(server: LocalServer, 
         topics = s.exec(select(ItemTopic)).all()
     assert 0 < sum(1 for i in items if i.relevant) < len(items)  # Dec 2019 integration week: some, not all
     assert topics and all(json.loads(t.evidence) for t in topics)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("UNIONWATCH_")}
+    env = clean_environment()
     listed = subprocess.run(
         [sys.executable, "-m", "pipeline", "--config", str(settings.config_file), "topics", "list", "--json"],
         capture_output=True,
@@ -161,7 +161,7 @@ def test_crawl_classifies_every_new_item_and_cli_shows_why(server: LocalServer, 
 
 def test_eval_command_prints_the_agreed_json_shape(tmp_path: Path) -> None:
     dev = dev_set()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("UNIONWATCH_")}
+    env = clean_environment()
     out = subprocess.run(
         [
             sys.executable,
@@ -197,7 +197,7 @@ def test_baseline_build_writes_weights_the_classifier_loads(tmp_path: Path) -> N
         f'topics = "{ROOT / "config" / "topics.toml"}"\nbaseline_dir = "baseline"\ndata_dir = "data"\n',
         encoding="utf-8",
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("UNIONWATCH_")}
+    env = clean_environment()
     done = subprocess.run(
         [sys.executable, "-m", "pipeline", "--config", str(config), "baseline", "build", "--documents", str(docs)],
         capture_output=True,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import cli
+from tests.commands import clean_environment, unionwatch
 from tests.conftest import corpus_path
 from tests.httpserver import LocalServer, Route
 
@@ -34,14 +34,7 @@ def test_every_command_has_help_text(name: str, command: click.Command) -> None:
 
 
 def run(settings_file: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("UNIONWATCH_")}
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline", "--config", str(settings_file), *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=settings_file.parent,
-    )
+    return unionwatch(settings_file, *args, cwd=settings_file.parent)
 
 
 def test_crawl_then_list_feeds_and_items_as_json(server: LocalServer, make_settings) -> None:  # type: ignore[no-untyped-def]
@@ -87,7 +80,7 @@ def test_config_show_masks_secrets(tmp_path: Path) -> None:
     config = tmp_path / "unionwatch.toml"
     config.write_text("", encoding="utf-8")
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("UNIONWATCH_")},
+        **clean_environment(),
         "UNIONWATCH_SMTP_PASSWORD": "hunter2",
     }
     result = CliRunner().invoke(cli, ["--config", str(config), "config", "show", "--json"], env=env)

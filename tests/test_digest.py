@@ -7,9 +7,7 @@ import html
 import json
 import os
 import re
-import shutil
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -21,12 +19,13 @@ from pipeline.jobs.classifying import load_classifier
 from pipeline.jobs.crawl import crawl
 from pipeline.settings import Settings
 from pipeline.store.db import open_store
+from tests.browser import CHROMIUM, SCREENSHOTS, chromium_args, screenshot
+from tests.commands import unionwatch
 from tests.conftest import corpus_path
 from tests.httpserver import LocalServer, Route
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).parent / "golden"
-SCREENSHOTS = Path(os.environ.get("UNIONWATCH_SCREENSHOTS", ROOT / "build" / "screenshots"))
 
 # Two ISO weeks in Minsk: 2026-W46 is 9–15 Nov, 2026-W47 is 16–22 Nov.
 FIRST_CRAWL = datetime(2026, 11, 15, 17, 0, tzinfo=UTC)  # Sunday 20:00 in Minsk, end of W46
@@ -75,13 +74,6 @@ def rss(entries: list[tuple[str, str, datetime, str]]) -> bytes:
     return f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>T</title>{body}</channel></rss>'.encode()
 
 
-def run_cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("UNIONWATCH_")}
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline", "--config", str(config), *args], capture_output=True, text=True, env=env
-    )
-
-
 @pytest.fixture
 def two_weeks(server: LocalServer, make_settings, tmp_path: Path) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     """Crawls W46's items at the end of W46, then W47's (and an edit of a W46 article) on Tuesday of W47."""
@@ -119,7 +111,9 @@ def two_weeks(server: LocalServer, make_settings, tmp_path: Path) -> dict[str, A
 
 
 def digest_for(two_weeks: dict[str, Any], week: str, out: Path) -> dict[str, Any]:
-    done = run_cli(two_weeks["config"], "digest", "--week", week, "--out", str(out), "--now", SECOND_CRAWL.isoformat())
+    done = unionwatch(
+        two_weeks["config"], "digest", "--week", week, "--out", str(out), "--now", SECOND_CRAWL.isoformat()
+    )
     assert done.returncode == 0, done.stderr
     paths = done.stdout.split()
     assert paths == [str(out / f"{week}.{ext}") for ext in ("html", "txt", "json")]
@@ -199,7 +193,7 @@ def check_golden(path: Path, name: str) -> None:
 
 
 def test_an_empty_week_says_so_and_why(two_weeks: dict[str, Any], tmp_path: Path) -> None:
-    done = run_cli(
+    done = unionwatch(
         two_weeks["config"], "digest", "--week", "2026-W40", "--out", str(tmp_path), "--now", SECOND_CRAWL.isoformat()
     )
     assert done.returncode == 0, done.stderr
@@ -210,43 +204,14 @@ def test_an_empty_week_says_so_and_why(two_weeks: dict[str, Any], tmp_path: Path
 def test_default_week_is_the_last_complete_one_and_a_bad_week_is_refused(
     two_weeks: dict[str, Any], tmp_path: Path
 ) -> None:
-    done = run_cli(two_weeks["config"], "digest", "--out", str(tmp_path), "--now", SECOND_CRAWL.isoformat())
+    done = unionwatch(two_weeks["config"], "digest", "--out", str(tmp_path), "--now", SECOND_CRAWL.isoformat())
     assert done.returncode == 0, done.stderr
     assert done.stdout.split()[0].endswith("2026-W46.html")
-    bad = run_cli(two_weeks["config"], "digest", "--week", "2026-W54")
+    bad = unionwatch(two_weeks["config"], "digest", "--week", "2026-W54")
     assert bad.returncode == 2 and "2026 has no week 54" in bad.stderr
 
 
 # --- feed markup in headless Chromium -------------------------------------------------------------------
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def chromium_args(profile: Path) -> list[str]:
-    assert CHROMIUM
-    return [
-        CHROMIUM,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--hide-scrollbars",
-        f"--user-data-dir={profile}",
-        "--virtual-time-budget=3000",
-    ]
-
-
-def screenshot(page: Path, shot: Path, width: int, tmp_path: Path) -> None:
-    shot.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        [*chromium_args(tmp_path / "profile"), f"--window-size={width},2400", f"--screenshot={shot}", page.as_uri()],
-        capture_output=True,
-        timeout=120,
-    )
-    assert shot.exists() and shot.stat().st_size > 10_000, f"Chromium made no screenshot of {page}"
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt install chromium)")

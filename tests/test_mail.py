@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,8 +13,10 @@ from pipeline.digest import build_digest
 from pipeline.jobs.archive import publish
 from pipeline.settings import load_settings
 from pipeline.store.db import open_store
+from tests.commands import clear_environment, unionwatch, write_config
 from tests.digest_data import quiet_week
-from tests.smtpserver import SmtpServer, free_port, self_signed
+from tests.httpserver import free_port
+from tests.smtpserver import SmtpServer, self_signed
 
 NOW = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)  # Monday 08:00 in Minsk: 2026-W47's digest is due
 WEEK = "2026-W47"
@@ -26,15 +25,8 @@ WEEK = "2026-W47"
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A config with one (never crawled) feed, data and archive in tmp_path, and W47's digest filed."""
-    for key in list(os.environ):
-        if key.startswith("UNIONWATCH_"):
-            monkeypatch.delenv(key)
-    (tmp_path / "feeds.toml").write_text('[[feed]]\nname = "x"\nurl = "http://127.0.0.1:9/rss"\n', encoding="utf-8")
-    config = tmp_path / "unionwatch.toml"
-    config.write_text(
-        'feeds = "feeds.toml"\ndata_dir = "data"\ndigests_dir = "digests"\nmail_from = "UnionWatch <uw@desk.example>"\n',
-        encoding="utf-8",
-    )
+    clear_environment(monkeypatch)
+    config = write_config(tmp_path, mail_from='"UnionWatch <uw@desk.example>"')
     settings = load_settings(config)
     publish(settings, open_store(settings.db_url), build_digest(quiet_week()), NOW)
     return config
@@ -45,16 +37,6 @@ def smtp() -> Iterator[SmtpServer]:
     server = SmtpServer()
     yield server
     server.stop()
-
-
-def unionwatch(config: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("UNIONWATCH_")}
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline", "--config", str(config), *args],
-        capture_output=True,
-        text=True,
-        env={**clean, **env},
-    )
 
 
 def smtp_env(server: SmtpServer, to: str = "analyst@desk.example,editor@desk.example") -> dict[str, str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import signal
@@ -21,9 +20,10 @@ from pipeline.schedule import cron_trigger
 from pipeline.settings import load_settings
 from pipeline.store.db import open_store
 from pipeline.store.models import DigestRecord, Item, ItemSource, ItemVersion
+from tests.commands import clean_environment, unionwatch, write_config
 from tests.conftest import corpus_path
-from tests.httpserver import LocalServer, Route
-from tests.smtpserver import SmtpServer, free_port
+from tests.httpserver import LocalServer, Route, free_port
+from tests.smtpserver import SmtpServer
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -31,34 +31,6 @@ DEPLOY = ROOT / "deploy"
 
 def tut_feed() -> bytes:
     return corpus_path("feeds", "tut.by_newscloning", "news.tut.by_all.rss").read_bytes()
-
-
-def write_config(folder: Path, feeds: list[tuple[str, str]], **extra: str) -> Path:
-    (folder / "feeds.toml").write_text(
-        "".join(f'[[feed]]\nname = "{name}"\nurl = "{url}"\nlang = "ru"\n\n' for name, url in feeds), encoding="utf-8"
-    )
-    lines = "".join(f"{key} = {value}\n" for key, value in extra.items())
-    config = folder / "unionwatch.toml"
-    config.write_text(
-        'feeds = "feeds.toml"\ndata_dir = "data"\ndigests_dir = "digests"\nallow_private_urls = true\n'
-        f"{lines}[fetch]\nretries = 0\nbackoff = 0.01\n[extract]\nenabled = false\n",
-        encoding="utf-8",
-    )
-    return config
-
-
-def environment(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("UNIONWATCH_")}
-    return {**env, **extra}
-
-
-def unionwatch(config: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline", "--config", str(config), *args],
-        capture_output=True,
-        text=True,
-        env=environment(**env),
-    )
 
 
 @pytest.fixture
@@ -92,7 +64,7 @@ def test_the_scheduler_crawls_sends_one_digest_and_stops_cleanly_on_sigterm(
             [sys.executable, "-m", "pipeline", "--config", str(config), "schedule"],
             stdout=subprocess.DEVNULL,
             stderr=stderr,
-            env=environment(**mail_env(smtp)),
+            env=clean_environment(**mail_env(smtp)),
         )
         try:
             deadline = time.monotonic() + 60
@@ -129,10 +101,12 @@ def test_a_second_overlapping_run_exits_at_once_and_nothing_is_stored_twice(
     config = write_config(tmp_path, [("TUT.BY", slow)])
     now = "2026-11-23T06:00:00+00:00"
     command = [sys.executable, "-m", "pipeline", "--config", str(config), "run", "--now", now]
-    first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment())
+    first = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=clean_environment()
+    )
     time.sleep(1.5)
     started = time.monotonic()
-    second = subprocess.run(command, capture_output=True, text=True, env=environment())
+    second = subprocess.run(command, capture_output=True, text=True, env=clean_environment())
     assert time.monotonic() - started < 5, "the second run waited instead of leaving"
     _, err = first.communicate(timeout=60)
     assert first.returncode == 0, err
@@ -252,7 +226,7 @@ def test_prune_empties_old_bodies_and_keeps_titles_topics_and_digests(server: Lo
 
 
 def test_no_secret_reaches_the_logs(smtp: SmtpServer, tmp_path: Path) -> None:
-    config = write_config(tmp_path, [("x", "http://127.0.0.1:9/rss")], log_level='"DEBUG"')
+    config = write_config(tmp_path, log_level='"DEBUG"')
     secret = "pa55-very-secret-word"
     env = {**mail_env(smtp), "UNIONWATCH_SMTP_USER": "desk", "UNIONWATCH_SMTP_PASSWORD": secret}
     runs = [
@@ -270,7 +244,7 @@ def test_no_secret_reaches_the_logs(smtp: SmtpServer, tmp_path: Path) -> None:
 def test_missed_runs_are_caught_up_once_at_start(tmp_path: Path) -> None:
     from pipeline.jobs.scheduler import overdue
 
-    config = write_config(tmp_path, [("x", "http://127.0.0.1:9/rss")])
+    config = write_config(tmp_path)
     settings = load_settings(config)
     engine = open_store(settings.db_url)
     now = datetime(2026, 11, 25, 13, 0, tzinfo=UTC)  # 16:00 in Minsk; the crawl last fired at 15:00

@@ -6,15 +6,12 @@ import pytest
 
 from pipeline.errors import ConfigError
 from pipeline.settings import load_settings
+from tests.commands import clear_environment
 
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    import os
-
-    for key in list(os.environ):
-        if key.startswith("UNIONWATCH_"):
-            monkeypatch.delenv(key)
+    clear_environment(monkeypatch)
 
 
 def write(tmp_path: Path, text: str) -> Path:
