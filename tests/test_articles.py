@@ -14,7 +14,7 @@ from benchmarks.extraction_quality import evaluate
 from pipeline.jobs.crawl import crawl
 from pipeline.store.db import open_store
 from pipeline.store.models import Item, ItemVersion
-from tests.commands import clean_environment
+from tests.commands import unionwatch
 from tests.conftest import corpus_path
 from tests.httpserver import LocalServer, Route
 
@@ -214,8 +214,6 @@ def test_languages_are_told_apart(text: str, lang: str) -> None:
 
 
 def test_items_show_prints_versions_and_a_word_diff(server: LocalServer, make_settings) -> None:  # type: ignore[no-untyped-def]
-    import subprocess
-    import sys
 
     url = server.add("/e.html", Route(body=ru_page("b5070c902e.html"), content_type="text/html"))
     settings = make_settings([("f", server.add("/f.rss", body=rss([("Лолита", url)])))], extract=ON)
@@ -224,34 +222,10 @@ def test_items_show_prints_versions_and_a_word_diff(server: LocalServer, make_se
     server.routes["/e.html"].body = ru_page("ecbf44febb.html")
     crawl(settings, engine, now=NOW + timedelta(hours=7))
     item_id = items(engine)[0].id
-    env = clean_environment()
-    shown = subprocess.run(
-        [sys.executable, "-m", "pipeline", "--config", str(settings.config_file), "items", "show", str(item_id)],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
+    shown = unionwatch(settings.config_file, "items", "show", str(item_id))
     assert shown.returncode == 0, shown.stderr
     assert "version 1" in shown.stdout and "version 2" in shown.stdout
     assert re.search(r"\[-.+?-\]", shown.stdout) or re.search(r"\{\+.+?\+\}", shown.stdout)
-    listed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pipeline",
-            "--config",
-            str(settings.config_file),
-            "items",
-            "list",
-            "--json",
-            "--lang",
-            "ru",
-            "--status",
-            "ok",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
+    listed = unionwatch(settings.config_file, "items", "list", "--json", "--lang", "ru", "--status", "ok")
     data = json.loads(listed.stdout)
     assert len(data) == 1 and data[0]["lang"] == "ru" and data[0]["status"] == "ok" and data[0]["versions"] == 2

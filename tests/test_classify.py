@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,7 +18,7 @@ from pipeline.settings import load_settings
 from pipeline.store.db import open_store
 from pipeline.store.models import Item, ItemTopic
 from pipeline.topics import load_topics
-from tests.commands import clean_environment
+from tests.commands import unionwatch
 from tests.conftest import SHARED, corpus_path
 from tests.httpserver import LocalServer
 
@@ -123,61 +121,21 @@ def test_crawl_classifies_every_new_item_and_cli_shows_why(server: LocalServer, 
         topics = s.exec(select(ItemTopic)).all()
     assert 0 < sum(1 for i in items if i.relevant) < len(items)  # Dec 2019 integration week: some, not all
     assert topics and all(json.loads(t.evidence) for t in topics)
-    env = clean_environment()
-    listed = subprocess.run(
-        [sys.executable, "-m", "pipeline", "--config", str(settings.config_file), "topics", "list", "--json"],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
+    listed = unionwatch(settings.config_file, "topics", "list", "--json")
     counts = {row["id"]: row["items"] for row in json.loads(listed.stdout)}
     assert sum(counts.values()) == len(topics)
-    redo = subprocess.run(
-        [sys.executable, "-m", "pipeline", "--config", str(settings.config_file), "classify", "--all"],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
+    redo = unionwatch(settings.config_file, "classify", "--all")
     assert redo.returncode == 0 and f"classify: {len(items)} items" in redo.stdout
     topical = topics[0]
-    shown = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pipeline",
-            "--config",
-            str(settings.config_file),
-            "items",
-            "show",
-            str(topical.item_id),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
+    shown = unionwatch(settings.config_file, "items", "show", str(topical.item_id))
     assert f"topic:      {topical.topic}" in shown.stdout
     assert json.loads(topical.evidence)[0][:40] in shown.stdout
 
 
 def test_eval_command_prints_the_agreed_json_shape(tmp_path: Path) -> None:
     dev = dev_set()
-    env = clean_environment()
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pipeline",
-            "--config",
-            str(ROOT / "config" / "unionwatch.toml"),
-            "eval",
-            str(dev),
-            "--json",
-            "--confusions",
-            str(tmp_path / "conf.jsonl"),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
+    out = unionwatch(
+        ROOT / "config" / "unionwatch.toml", "eval", str(dev), "--json", "--confusions", str(tmp_path / "conf.jsonl")
     )
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
@@ -197,13 +155,7 @@ def test_baseline_build_writes_weights_the_classifier_loads(tmp_path: Path) -> N
         f'topics = "{ROOT / "config" / "topics.toml"}"\nbaseline_dir = "baseline"\ndata_dir = "data"\n',
         encoding="utf-8",
     )
-    env = clean_environment()
-    done = subprocess.run(
-        [sys.executable, "-m", "pipeline", "--config", str(config), "baseline", "build", "--documents", str(docs)],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
+    done = unionwatch(config, "baseline", "build", "--documents", str(docs))
     assert done.returncode == 0, done.stderr
     weights = json.loads((tmp_path / "baseline" / "weights.json").read_text(encoding="utf-8"))
     assert len(weights["built_from"]) == 5

@@ -24,7 +24,6 @@ from tests.commands import unionwatch
 from tests.conftest import corpus_path
 from tests.httpserver import LocalServer, Route
 
-ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).parent / "golden"
 
 # Two ISO weeks in Minsk: 2026-W46 is 9–15 Nov, 2026-W47 is 16–22 Nov.
