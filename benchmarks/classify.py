@@ -13,9 +13,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._common import CORPUS, ROOT, need
-from pipeline.classify import Classifier
 from pipeline.jobs.classifying import load_topic_set
 from pipeline.settings import load_settings
+from pipeline.topics.classify import Classifier
 
 
 def main() -> None:

@@ -26,13 +26,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import insert
 
 from benchmarks._common import CORPUS, ROOT, need
-from pipeline.classify import Classifier
-from pipeline.fingerprint import text_hash
+from pipeline.articles.fingerprint import text_hash
+from pipeline.digest.weeks import Week
 from pipeline.jobs.classifying import load_topic_set
 from pipeline.settings import load_settings
 from pipeline.store.db import open_store
 from pipeline.store.models import CrawlRun, Feed, FetchAttempt, Item, ItemSource, ItemTopic, ItemVersion
-from pipeline.weeks import Week
+from pipeline.topics.classify import Classifier
 
 FEEDS = 16
 CHILD = """
@@ -44,7 +44,7 @@ t0 = time.perf_counter()
 from pipeline.jobs.digest import make_digest, write_digest
 from pipeline.settings import load_settings
 from pipeline.store.db import open_store
-from pipeline.weeks import Week
+from pipeline.digest.weeks import Week
 imported = time.perf_counter() - t0
 settings = load_settings(sys.argv[1])
 engine = open_store(settings.db_url)

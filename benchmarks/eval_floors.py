@@ -20,10 +20,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._common import ROOT, need
-from pipeline.classify import Classifier
-from pipeline.evaluate import read_labelled, score
 from pipeline.jobs.classifying import load_topic_set
 from pipeline.settings import load_settings
+from pipeline.topics.classify import Classifier
+from pipeline.topics.evaluate import read_labelled, score
 
 FLOORS = ROOT / "tests" / "eval_floors.json"
 DEV = ROOT.parent / "shared" / "eval" / "dev.jsonl"

@@ -14,8 +14,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._common import CORPUS, need
-from pipeline.extract import extract_article
-from pipeline.fingerprint import tokens
+from pipeline.articles.extract import extract_article
+from pipeline.articles.fingerprint import tokens
 
 
 def token_f1(predicted: str, gold: str) -> float:

@@ -116,7 +116,7 @@ class Settings(BaseSettings):
     @field_validator("schedule_crawl", "schedule_digest")
     @classmethod
     def _cron(cls, value: str) -> str:
-        from pipeline.schedule import cron_trigger
+        from pipeline.cron import cron_trigger
 
         cron_trigger(value, "UTC")
         return value

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from pipeline.changes import Trend, trend
-from pipeline.digest import FeedProblem, WeekFacts
+from pipeline.digest.build import FeedProblem, WeekFacts
+from pipeline.digest.changes import Trend, trend
+from pipeline.digest.weeks import Week, weeks_ending
 from pipeline.domain import TopicHit, WeekItem
-from pipeline.weeks import Week, weeks_ending
 
 WEEK = Week(2026, 47)
 TOPICS = [

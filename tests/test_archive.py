@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
-from pipeline.digest import build_digest
+from pipeline.digest.build import build_digest
+from pipeline.digest.weeks import Week
 from pipeline.jobs.archive import publish
 from pipeline.settings import Settings, load_settings
 from pipeline.store.db import open_store
 from pipeline.store.models import Feed, Item
-from pipeline.weeks import Week
 from tests.browser import CHROMIUM, SCREENSHOTS, Browser
 from tests.commands import clean_environment, clear_environment, unionwatch, write_config
 from tests.digest_data import simple_week

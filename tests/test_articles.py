@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import Session, col, select
 
 from benchmarks.extraction_quality import evaluate
-from pipeline.jobs.crawl import crawl
+from pipeline.jobs.crawl import CrawlOptions, crawl
 from pipeline.store.db import open_store
 from pipeline.store.models import Item, ItemVersion
 from tests.commands import unionwatch
@@ -54,7 +54,7 @@ def test_tut_by_feed_with_real_article_pages_gets_text_language_and_status(serve
         )
     settings = make_settings([("TUT.BY", server.add("/tut.rss", body=feed.encode()))], extract=ON)
     engine = open_store(settings.db_url)
-    summary = crawl(settings, engine, now=NOW)
+    summary = crawl(settings, engine, CrawlOptions(now=NOW))
     assert summary.items_new == 100
     stored = items(engine)
     assert all(i.extraction_status == "ok" for i in stored), {i.extraction_status for i in stored}
@@ -63,12 +63,12 @@ def test_tut_by_feed_with_real_article_pages_gets_text_language_and_status(serve
     assert all("\ufffd" not in i.text for i in stored), "a legacy-encoded page did not decode"
     # a warm crawl fetches no article again
     before = len(server.requests)
-    crawl(settings, engine, now=NOW + timedelta(minutes=30))
+    crawl(settings, engine, CrawlOptions(now=NOW + timedelta(minutes=30)))
     assert [r.path for r in server.requests[before:]] == ["/tut.rss"]
 
 
 def test_windows_1251_page_decodes() -> None:
-    from pipeline.extract import extract_article
+    from pipeline.articles.extract import extract_article
 
     pages = [
         p
@@ -95,9 +95,9 @@ def test_edited_article_gets_a_second_version_unchanged_does_not(server: LocalSe
         [("f", server.add("/f.rss", body=rss([("Лолита", edited), ("Блинкен", same)])))], extract=ON
     )
     engine = open_store(settings.db_url)
-    crawl(settings, engine, now=NOW)
+    crawl(settings, engine, CrawlOptions(now=NOW))
     server.routes["/edited.html"].body = ru_page("ecbf44febb.html")  # the publisher rewrote the article
-    summary = crawl(settings, engine, now=NOW + timedelta(hours=7))  # due a recheck
+    summary = crawl(settings, engine, CrawlOptions(now=NOW + timedelta(hours=7)))  # due a recheck
     assert "1 edited" in summary.articles
     with Session(engine) as s:
         by_url = {i.url: i for i in s.exec(select(Item))}
@@ -126,7 +126,7 @@ def test_same_story_in_two_feeds_shares_a_cluster_different_stories_do_not(serve
         [("A", server.add("/a.rss", body=feed_a)), ("B", server.add("/b.rss", body=feed_b))], extract=ON
     )
     engine = open_store(settings.db_url)
-    crawl(settings, engine, now=NOW)
+    crawl(settings, engine, CrawlOptions(now=NOW))
     by_name = {Path(i.url or "").name: i for i in items(engine)}
     assert by_name["78c74121f1.html"].cluster_id == by_name["a2b3b6f780.html"].cluster_id  # republished, edited
     assert by_name["4441e6aa7c.html"].cluster_id != by_name["7b39ab5cf8.html"].cluster_id  # same topic, two stories
@@ -137,7 +137,7 @@ def test_full_text_in_the_feed_skips_the_page_fetch(server: LocalServer, make_se
     body = corpus_path("feeds", "unian.ua+ukranews.com_Tehtehteh", "stub_pravda_rss.xml").read_bytes()
     settings = make_settings([("ukranews", server.add("/u.rss", body=body))], extract=ON, allow_private=False)
     engine = open_store(settings.db_url)
-    crawl(settings, engine, now=NOW)
+    crawl(settings, engine, CrawlOptions(now=NOW))
     stored = items(engine)
     from_feed = [i for i in stored if i.extraction_status == "feed"]
     assert len(from_feed) >= 15 and all(i.lang in ("ru", "uk") and len(i.text) >= 800 for i in from_feed)
@@ -156,7 +156,7 @@ def test_links_to_private_addresses_and_other_schemes_are_refused(server: LocalS
     feed = rss([(f"Новость {n}", link.replace("&", "&amp;")) for n, link in enumerate(links)])
     settings = make_settings([("f", server.add("/f.rss", body=feed))], extract=ON, allow_private=False)
     engine = open_store(settings.db_url)
-    crawl(settings, engine, now=NOW)
+    crawl(settings, engine, CrawlOptions(now=NOW))
     stored = items(engine)
     assert len(stored) == 5
     assert all(i.extraction_status == "refused" for i in stored), [
@@ -176,13 +176,13 @@ def test_failed_extraction_keeps_the_summary_and_the_reason_then_retries(server:
         [("f", server.add("/f.rss", body=rss([("Сломано", broken), ("Пусто", empty)])))], extract=ON
     )
     engine = open_store(settings.db_url)
-    crawl(settings, engine, now=NOW)
+    crawl(settings, engine, CrawlOptions(now=NOW))
     by_url = {i.url: i for i in items(engine)}
     assert by_url[broken].extraction_status == "fetch_failed" and "HTTP 500" in (by_url[broken].extraction_reason or "")
     assert by_url[empty].extraction_status in ("failed", "too_short") and by_url[empty].extraction_reason
     assert by_url[broken].text == "Тизер: Сломано" and by_url[broken].lang == "ru"
     server.routes["/broken.html"] = Route(body=ru_page("470335b46d.html"), content_type="text/html")
-    crawl(settings, engine, now=NOW + timedelta(minutes=10))
+    crawl(settings, engine, CrawlOptions(now=NOW + timedelta(minutes=10)))
     assert {i.url: i for i in items(engine)}[broken].extraction_status == "ok"
 
 
@@ -208,7 +208,7 @@ def test_failed_extraction_keeps_the_summary_and_the_reason_then_retries(server:
     ],
 )
 def test_languages_are_told_apart(text: str, lang: str) -> None:
-    from pipeline.language import detect_language
+    from pipeline.articles.language import detect_language
 
     assert detect_language(text, hint="ru") == lang
 
@@ -218,9 +218,9 @@ def test_items_show_prints_versions_and_a_word_diff(server: LocalServer, make_se
     url = server.add("/e.html", Route(body=ru_page("b5070c902e.html"), content_type="text/html"))
     settings = make_settings([("f", server.add("/f.rss", body=rss([("Лолита", url)])))], extract=ON)
     engine = open_store(settings.db_url)
-    crawl(settings, engine, now=NOW)
+    crawl(settings, engine, CrawlOptions(now=NOW))
     server.routes["/e.html"].body = ru_page("ecbf44febb.html")
-    crawl(settings, engine, now=NOW + timedelta(hours=7))
+    crawl(settings, engine, CrawlOptions(now=NOW + timedelta(hours=7)))
     item_id = items(engine)[0].id
     shown = unionwatch(settings.config_file, "items", "show", str(item_id))
     assert shown.returncode == 0, shown.stderr

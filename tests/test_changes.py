@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pipeline.changes import Edit, FigureReport, figure_notes, new_stories, stories, summarise_edit, trend
+from pipeline.digest.changes import Edit, FigureReport, figure_notes, new_stories, stories, summarise_edit, trend
+from pipeline.digest.figures import find_figures, load_indicators
+from pipeline.digest.weeks import Week, weeks_ending
 from pipeline.domain import TopicHit, WeekItem
 from pipeline.errors import ConfigError
-from pipeline.figures import find_figures, load_indicators
-from pipeline.weeks import Week, weeks_ending
 
 MINSK = ZoneInfo("Europe/Minsk")
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,14 +10,14 @@ import pytest
 from sqlmodel import Session, select
 
 from benchmarks.eval_floors import dev_hash, measure
-from pipeline.classify import Classifier, keyword_baseline
-from pipeline.evaluate import read_labelled, score
 from pipeline.jobs.classifying import load_topic_set
-from pipeline.jobs.crawl import crawl
+from pipeline.jobs.crawl import CrawlOptions, crawl
 from pipeline.settings import load_settings
 from pipeline.store.db import open_store
 from pipeline.store.models import Item, ItemTopic
-from pipeline.topics import load_topics
+from pipeline.topics.classify import Classifier, keyword_baseline
+from pipeline.topics.definitions import load_topics
+from pipeline.topics.evaluate import read_labelled, score
 from tests.commands import unionwatch
 from tests.conftest import SHARED, corpus_path
 from tests.httpserver import LocalServer
@@ -114,7 +114,7 @@ def test_crawl_classifies_every_new_item_and_cli_shows_why(server: LocalServer, 
     body = corpus_path("feeds", "tut.by_newscloning", "news.tut.by_all.rss").read_bytes()
     settings = make_settings([("TUT.BY", server.add("/t.rss", body=body))])
     engine = open_store(settings.db_url)
-    crawl(settings, engine, now=datetime(2026, 11, 23, tzinfo=UTC))
+    crawl(settings, engine, CrawlOptions(now=datetime(2026, 11, 23, tzinfo=UTC)))
     with Session(engine) as s:
         items = s.exec(select(Item)).all()
         assert all(i.classified_at is not None and i.relevant is not None for i in items)

@@ -13,8 +13,8 @@ from pathlib import Path
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from pipeline.jobs.crawl import crawl
-from pipeline.parse import parse_feed
+from pipeline.ingest.parse import parse_feed
+from pipeline.jobs.crawl import CrawlOptions, crawl
 from pipeline.store.db import open_store
 from pipeline.store.models import Feed, FetchAttempt, Item, ItemSource
 from tests.conftest import corpus_path
@@ -48,7 +48,7 @@ def counts(engine) -> tuple[int, int]:  # type: ignore[no-untyped-def]
 def test_crawl_stores_real_feeds_once_and_second_crawl_is_conditional(server: LocalServer, make_settings) -> None:  # type: ignore[no-untyped-def]
     settings = make_settings(real_feeds(server))
     engine = open_store(settings.db_url)
-    first = crawl(settings, engine, now=NOW)
+    first = crawl(settings, engine, CrawlOptions(now=NOW))
     assert (first.fetched, first.failed) == (5, 0)
     assert first.items_new == 100 + 30 + 21 + 50 + 12
     with Session(engine) as s:
@@ -58,7 +58,7 @@ def test_crawl_stores_real_feeds_once_and_second_crawl_is_conditional(server: Lo
         assert item.first_seen_at == NOW
 
     before = len(server.requests)
-    second = crawl(settings, engine, now=NOW + timedelta(hours=3))
+    second = crawl(settings, engine, CrawlOptions(now=NOW + timedelta(hours=3)))
     assert (second.fetched, second.not_modified, second.items_new) == (0, 5, 0)
     again = server.requests[before:]
     assert len(again) == 5 and all("if-none-match" in r.headers for r in again)
@@ -73,7 +73,7 @@ def test_same_article_in_two_feeds_is_stored_once_with_both_sources(server: Loca
         [("TUT.BY", server.add("/a.rss", body=body)), ("Mirror", server.add("/b.rss", body=mirror))]
     )
     engine = open_store(settings.db_url)
-    summary = crawl(settings, engine, now=NOW)
+    summary = crawl(settings, engine, CrawlOptions(now=NOW))
     assert summary.items_new == 100 and summary.items_seen == 100
     items, sources = counts(engine)
     assert (items, sources) == (100, 200)
@@ -94,7 +94,7 @@ def test_one_broken_feed_never_stops_the_others(server: LocalServer, make_settin
         ]
     )
     engine = open_store(settings.db_url)
-    summary = crawl(settings, engine, now=NOW)
+    summary = crawl(settings, engine, CrawlOptions(now=NOW))
     assert (summary.fetched, summary.failed, summary.items_new) == (1, 4, 30)
     with Session(engine) as s:
         feeds = {f.name: f for f in s.exec(select(Feed))}
@@ -111,10 +111,10 @@ def test_failing_feed_backs_off_and_recovers(server: LocalServer, make_settings)
     route = Route(status=503)
     settings = make_settings([("flaky", server.add("/flaky", route))], retries=0)
     engine = open_store(settings.db_url)
-    crawl(settings, engine, now=NOW)
-    skipped = crawl(settings, engine, now=NOW + timedelta(minutes=5))  # still backing off
+    crawl(settings, engine, CrawlOptions(now=NOW))
+    skipped = crawl(settings, engine, CrawlOptions(now=NOW + timedelta(minutes=5)))  # still backing off
     assert skipped.fetched + skipped.failed == 0
-    crawl(settings, engine, now=NOW + timedelta(minutes=16))
+    crawl(settings, engine, CrawlOptions(now=NOW + timedelta(minutes=16)))
     with Session(engine) as s:
         feed = s.exec(select(Feed)).one()
         assert feed.consecutive_failures == 2
@@ -122,7 +122,7 @@ def test_failing_feed_backs_off_and_recovers(server: LocalServer, make_settings)
         assert feed.failing_since == NOW
     route.status = 200
     route.body = corpus_path("feeds", "liga.net_antonchasnyk", "unparsed__xml_rss_feed.xml").read_bytes()
-    recovered = crawl(settings, engine, now=NOW + timedelta(hours=2))
+    recovered = crawl(settings, engine, CrawlOptions(now=NOW + timedelta(hours=2)))
     assert recovered.fetched == 1 and recovered.items_new == 12
     with Session(engine) as s:
         feed = s.exec(select(Feed)).one()
@@ -135,10 +135,10 @@ def test_permanent_redirect_updates_the_stored_url(server: LocalServer, make_set
     new_url = server.add("/new.rss", body=body)
     settings = make_settings([("liga", server.url("/old.rss"))])
     engine = open_store(settings.db_url)
-    crawl(settings, engine, now=NOW)
+    crawl(settings, engine, CrawlOptions(now=NOW))
     with Session(engine) as s:
         assert s.exec(select(Feed)).one().url == new_url
-    crawl(settings, engine, now=NOW + timedelta(hours=1))
+    crawl(settings, engine, CrawlOptions(now=NOW + timedelta(hours=1)))
     assert len(server.requests_for("/old.rss")) == 1 and len(server.requests_for("/new.rss")) == 2
 
 
@@ -146,7 +146,7 @@ def test_malformed_feed_keeps_readable_items_and_records_the_warning(server: Loc
     body = corpus_path("feeds", "tut.by_newscloning", "news.tut.by_all.rss").read_bytes()
     settings = make_settings([("cut", server.add("/cut.rss", body=body[: len(body) // 2]))])
     engine = open_store(settings.db_url)
-    summary = crawl(settings, engine, now=NOW)
+    summary = crawl(settings, engine, CrawlOptions(now=NOW))
     assert summary.fetched == 1 and summary.items_new >= 30
     with Session(engine) as s:
         assert s.exec(select(Feed)).one().last_warning

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from pipeline.jobs.classifying import load_classifier
-from pipeline.jobs.crawl import crawl
+from pipeline.jobs.crawl import CrawlOptions, crawl
 from pipeline.settings import Settings
 from pipeline.store.db import open_store
 from tests.browser import CHROMIUM, SCREENSHOTS, chromium_args, screenshot
@@ -93,7 +93,7 @@ def two_weeks(server: LocalServer, make_settings, tmp_path: Path) -> dict[str, A
     wire.append((edited["title"], add(edited), edited_published, edited["text"][:200]))
     server.add("/wire.rss", body=rss(wire))
     server.add("/daily.rss", body=rss([]))
-    first = crawl(settings, open_store(settings.db_url), now=FIRST_CRAWL)
+    first = crawl(settings, open_store(settings.db_url), CrawlOptions(now=FIRST_CRAWL))
     assert first.items_new == 7
 
     # W47: four new stories; the first is carried by both feeds, the second is republished under another URL
@@ -103,7 +103,7 @@ def two_weeks(server: LocalServer, make_settings, tmp_path: Path) -> dict[str, A
     copy = (w47[1]["title"] + " (update)", add(w47[1], path="/copy/1.html"), later, w47[1]["text"][:200])
     server.add("/wire.rss", body=rss(wire + new))
     server.add("/daily.rss", Route(body=rss([new[0], copy]), delay=0.5))  # Wire is stored first: a stable golden
-    second = crawl(settings, open_store(settings.db_url), now=SECOND_CRAWL)
+    second = crawl(settings, open_store(settings.db_url), CrawlOptions(now=SECOND_CRAWL))
     assert second.items_new == 5
     assert "1 edited" in second.articles
     return {"settings": settings, "w46": w46, "w47": w47, "edited": edited, "config": settings.config_file}
@@ -215,7 +215,7 @@ def test_default_week_is_the_last_complete_one_and_a_bad_week_is_refused(
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt install chromium)")
 def test_markup_from_a_feed_runs_nothing_in_a_browser(server: LocalServer, tmp_path: Path) -> None:
-    from pipeline.digest import build_digest
+    from pipeline.digest.build import build_digest
     from pipeline.jobs.digest import write_digest
     from tests.digest_data import hostile_week
 
@@ -241,8 +241,8 @@ def test_markup_from_a_feed_runs_nothing_in_a_browser(server: LocalServer, tmp_p
 
 
 def test_a_users_template_folder_overrides_and_can_extend_the_builtin(tmp_path: Path) -> None:
-    from pipeline.digest import build_digest
-    from pipeline.render import environment, render_html, render_text
+    from pipeline.digest.build import build_digest
+    from pipeline.digest.render import environment, render_html, render_text
     from tests.digest_data import hostile_week
 
     digest = build_digest(hostile_week("http://127.0.0.1:9/beacon"))

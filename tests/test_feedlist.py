@@ -6,7 +6,7 @@ import pytest
 
 from pipeline.domain import FeedSource
 from pipeline.errors import ConfigError
-from pipeline.feedlist import load_sources, merge, parse_opml, parse_toml, to_opml, to_toml
+from pipeline.ingest.feedlist import load_sources, merge, parse_opml, parse_toml, to_opml, to_toml
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -10,7 +10,7 @@ import pytest
 
 from pipeline.domain import FetchedBody
 from pipeline.errors import FetchError, RefusedURLError, TooLargeError
-from pipeline.fetch import Fetcher
+from pipeline.ingest.fetch import Fetcher
 from pipeline.settings import FetchSettings
 from tests.httpserver import LocalServer, Route
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.digest import build_digest
+from pipeline.digest.build import build_digest
 from pipeline.jobs.archive import publish
 from pipeline.settings import load_settings
 from pipeline.store.db import open_store

@@ -16,7 +16,7 @@ import pytest
 from sqlmodel import Session, col, func, select
 
 from pipeline.cli import cli
-from pipeline.schedule import cron_trigger
+from pipeline.cron import cron_trigger
 from pipeline.settings import load_settings
 from pipeline.store.db import open_store
 from pipeline.store.models import DigestRecord, Item, ItemSource, ItemVersion
@@ -265,7 +265,7 @@ def test_missed_runs_are_caught_up_once_at_start(tmp_path: Path) -> None:
 def test_two_hosts_on_one_database_share_one_lock(db_url: str, tmp_path: Path) -> None:
     """SQLite: the lock file sits beside the database; PostgreSQL: an advisory lock in the server."""
     from pipeline.errors import LockedError
-    from pipeline.lock import RunLock
+    from pipeline.jobs.lock import RunLock
 
     engine = open_store(db_url)
     first = RunLock(engine, tmp_path / "host-a", "unionwatch run").acquire()  # different data folders

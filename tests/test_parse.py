@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import ParseError
-from pipeline.parse import parse_feed
+from pipeline.ingest.parse import parse_feed
 from tests.conftest import corpus_path
 
 

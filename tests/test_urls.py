@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.urls import canonical_url
+from pipeline.ingest.urls import canonical_url
 
 
 def test_canonical_form() -> None:

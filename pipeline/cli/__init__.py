@@ -1,17 +1,35 @@
 """The `unionwatch` command: parses options, opens what a command needs, and turns errors into exit codes.
 
+Every command module is imported here, statically, and each keeps its heavy imports inside the command's
+body, so that `unionwatch --help` costs click and little else.
+
 Library errors (UnionWatchError) become one clean line on stderr and exit status 1; usage errors exit 2; a
 run that finds another one holding the lock exits 75 (EX_TEMPFAIL: try later) with a line saying so.
 """
 
 from __future__ import annotations
 
-import importlib
 import sys
 
 import click
 
 from pipeline import __version__
+from pipeline.cli import (
+    archive_cmd,
+    baseline_cmd,
+    config_cmd,
+    crawl_cmd,
+    db_cmd,
+    digest_cmd,
+    doctor_cmd,
+    feeds_cmd,
+    items_cmd,
+    run_cmd,
+    schedule_cmd,
+    send_cmd,
+    status_cmd,
+    topics_cmd,
+)
 from pipeline.cli.common import AppContext
 from pipeline.errors import LockedError, UnionWatchError
 
@@ -28,38 +46,30 @@ from pipeline.errors import LockedError, UnionWatchError
 @click.pass_context
 def cli(ctx: click.Context, config_file: str | None) -> None:
     """UnionWatch: weekly monitoring of news on Belarus–Russia integration."""
-    ctx.obj = AppContext(config_file)
+    app = AppContext(config_file)
+    ctx.obj = app
+    ctx.call_on_close(app.close)
 
 
-COMMAND_MODULES = (
-    "archive",
-    "baseline",
-    "config",
-    "crawl",
-    "db",
-    "digest",
-    "doctor",
-    "feeds",
-    "items",
-    "run",
-    "schedule",
-    "send",
-    "status",
-    "topics",
-)
-
-
-def _register() -> None:
-    """Each pipeline/cli/NAME_cmd.py module contributes `command` (topics also classify and eval)."""
-    for name in COMMAND_MODULES:
-        module = importlib.import_module(f"pipeline.cli.{name}_cmd")
-        cli.add_command(module.command)
-        for extra in ("classify_command", "eval_command"):
-            if hasattr(module, extra):
-                cli.add_command(getattr(module, extra))
-
-
-_register()
+for _module in (
+    archive_cmd,
+    baseline_cmd,
+    config_cmd,
+    crawl_cmd,
+    db_cmd,
+    digest_cmd,
+    doctor_cmd,
+    feeds_cmd,
+    items_cmd,
+    run_cmd,
+    schedule_cmd,
+    send_cmd,
+    status_cmd,
+    topics_cmd,
+):
+    cli.add_command(_module.command)
+cli.add_command(topics_cmd.classify_command)
+cli.add_command(topics_cmd.eval_command)
 
 
 def main() -> None:

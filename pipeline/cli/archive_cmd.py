@@ -2,18 +2,13 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import http.server
 from datetime import datetime
 
 import click
 
-from pipeline import archive
 from pipeline.cli.common import AppContext, clock, now_option, print_json
+from pipeline.digest.weeks import Week
 from pipeline.errors import UnionWatchError
-from pipeline.jobs import archive as jobs
-from pipeline.render import render_text
-from pipeline.store.search import search_digests, search_items
-from pipeline.weeks import Week
 
 
 @click.group("archive")
@@ -26,6 +21,9 @@ def command() -> None:
 @click.pass_obj
 def list_command(app: AppContext, as_json: bool) -> None:
     """Every filed digest, newest first, with its headline changes."""
+    from pipeline.delivery import archive
+    from pipeline.jobs import archive as jobs
+
     entries = archive.entries(jobs.stored_digests(app.engine))
     if as_json:
         print_json(entries)
@@ -44,6 +42,9 @@ def list_command(app: AppContext, as_json: bool) -> None:
 @click.pass_obj
 def show_command(app: AppContext, week: str) -> None:
     """Print a filed digest as text."""
+    from pipeline.digest.render import render_text
+    from pipeline.jobs import archive as jobs
+
     try:
         parsed = Week.parse(week)
     except ValueError as exc:
@@ -62,6 +63,8 @@ def show_command(app: AppContext, week: str) -> None:
 def search_command(app: AppContext, query: str, limit: int, as_json: bool) -> None:
     """Past digests and stored items that contain every word of QUERY."""
     from sqlmodel import Session
+
+    from pipeline.store.search import search_digests, search_items
 
     with Session(app.engine) as session:
         digests = search_digests(session, query)
@@ -95,6 +98,8 @@ def search_command(app: AppContext, query: str, limit: int, as_json: bool) -> No
 @click.pass_obj
 def rebuild_command(app: AppContext, recompute: bool, now: datetime | None) -> None:
     """Write the archive folder again from the store: every digest's files, the index and the search index."""
+    from pipeline.jobs import archive as jobs
+
     with app.lock("archive rebuild"):
         count = jobs.rebuild(
             app.settings, app.engine, clock(now), recompute=recompute, progress=lambda w: click.echo(w, err=True)
@@ -108,6 +113,8 @@ def rebuild_command(app: AppContext, recompute: bool, now: datetime | None) -> N
 @click.pass_obj
 def serve_command(app: AppContext, port: int, bind: str) -> None:
     """Serve the archive folder over HTTP (read-only), for those who prefer a URL to a file."""
+    import http.server
+
     root = app.settings.digests_dir
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
     with http.server.ThreadingHTTPServer((bind, port), handler) as server:

@@ -6,10 +6,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.baseline import build_weights, document_files
 from pipeline.cli.common import AppContext
-from pipeline.jobs.classifying import WEIGHTS_FILE
-from pipeline.topics import load_topics
 
 
 @click.group("baseline")
@@ -28,6 +25,10 @@ def command() -> None:
 @click.pass_obj
 def build(app: AppContext, folder: Path) -> None:
     """Derive per-topic term weights from the documents and write them to the baseline folder."""
+    from pipeline.jobs.classifying import WEIGHTS_FILE
+    from pipeline.topics.baseline import build_weights, document_files
+    from pipeline.topics.definitions import load_topics
+
     files = document_files(folder)
     documents = [(f.name, f.read_text(encoding="utf-8", errors="replace")) for f in files]
     record = build_weights(load_topics(app.settings.topics), documents)

@@ -1,4 +1,8 @@
-"""What several commands share: lazily loaded settings, the store, logging, and JSON output."""
+"""What several commands share: lazily loaded settings, the store, logging, and JSON output.
+
+Nothing heavy is imported here or at the top of a command module: `unionwatch --help` must not pay for
+pydantic, SQLAlchemy or trafilatura. Each command imports what it needs when it runs.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +11,17 @@ import logging
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from sqlalchemy.engine import Engine
 
-from pipeline.lock import RunLock
-from pipeline.settings import Settings, load_settings
-from pipeline.store.db import open_store
-from pipeline.weeks import Week
+from pipeline.digest.weeks import Week
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from pipeline.jobs.lock import RunLock
+    from pipeline.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -29,6 +35,8 @@ class AppContext:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
+            from pipeline.settings import load_settings
+
             self._settings = load_settings(self.config_file)
             setup_logging(self._settings.log_level)
         return self._settings
@@ -36,11 +44,21 @@ class AppContext:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
+            from pipeline.store.db import open_store
+
             self._engine = open_store(self.settings.db_url)
         return self._engine
 
+    def close(self) -> None:
+        """Release the database's connections when the command ends (in-process callers run many)."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
     def lock(self, command: str) -> RunLock:
         """Held while a command writes; a second overlapping run exits at once (exit status 75)."""
+        from pipeline.jobs.lock import RunLock
+
         return RunLock(self.engine, self.settings.data_dir, f"unionwatch {command}")
 
 

@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+import contextlib
 import sys
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 import click
-from click._termui_impl import ProgressBar
 
 from pipeline.cli.common import AppContext, now_option
-from pipeline.jobs.crawl import CrawlSummary, FeedOutcome, crawl
+
+if TYPE_CHECKING:
+    from pipeline.jobs.crawl import CrawlSummary
 
 
 @click.command("crawl")
@@ -25,24 +28,19 @@ def command(app: AppContext, force: bool, now: datetime | None) -> None:
 
 def run_crawl(app: AppContext, *, force: bool = False, now: datetime | None = None) -> CrawlSummary:
     """The crawl with a progress bar on stderr (drawn only on a terminal)."""
-    settings = app.settings
-    engine = app.engine
-    bar: list[ProgressBar[int]] = []
+    from pipeline.jobs.crawl import CrawlOptions, FeedOutcome, crawl
 
-    def on_start(total: int) -> None:
-        pb: ProgressBar[int] = click.progressbar(
-            length=total, label="crawling", file=sys.stderr, show_pos=True, item_show_func=None
-        )
-        pb.__enter__()
-        bar.append(pb)
+    with contextlib.ExitStack() as stack:
+        bars: list[Any] = []
 
-    def progress(outcome: FeedOutcome) -> None:
-        if bar:
-            bar[0].update(1)
+        def on_start(total: int) -> None:
+            bars.append(
+                stack.enter_context(click.progressbar(length=total, label="crawling", file=sys.stderr, show_pos=True))
+            )
 
-    try:
-        summary = crawl(settings, engine, force=force, progress=progress, on_start=on_start, now=now)
-    finally:
-        if bar:
-            bar[0].__exit__(None, None, None)
-    return summary
+        def progress(outcome: FeedOutcome) -> None:
+            for bar in bars:
+                bar.update(1)
+
+        options = CrawlOptions(now=now, force=force, progress=progress, on_start=on_start)
+        return crawl(app.settings, app.engine, options)

@@ -4,11 +4,8 @@ import re
 from datetime import datetime, timedelta
 
 import click
-from sqlmodel import Session
 
 from pipeline.cli.common import AppContext, clock, now_option
-from pipeline.store import migrations, retention
-from pipeline.store.db import make_engine
 
 
 @click.group("db")
@@ -20,6 +17,9 @@ def command() -> None:
 @click.pass_obj
 def upgrade(app: AppContext) -> None:
     """Apply pending schema migrations (back up the database first)."""
+    from pipeline.store import migrations
+    from pipeline.store.db import make_engine
+
     engine = make_engine(app.settings.db_url)
     applied = migrations.upgrade(engine)
     click.echo(f"db: applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else ", up to date"))
@@ -29,6 +29,9 @@ def upgrade(app: AppContext) -> None:
 @click.pass_obj
 def status(app: AppContext) -> None:
     """List applied and pending migrations."""
+    from pipeline.store import migrations
+    from pipeline.store.db import make_engine
+
     engine = make_engine(app.settings.db_url)
     pending = migrations.pending(engine)
     for name, _ in migrations.MIGRATIONS:
@@ -54,6 +57,10 @@ def parse_horizon(ctx: click.Context, param: click.Parameter, value: str) -> tim
 @click.pass_obj
 def prune(app: AppContext, keep: timedelta, dry_run: bool, now: datetime | None) -> None:
     """Empty the article texts of items older than AGE; titles, dates, topics and digests stay."""
+    from sqlmodel import Session
+
+    from pipeline.store import retention
+
     before = clock(now) - keep
     with app.lock("db prune"), Session(app.engine) as session:
         if dry_run:

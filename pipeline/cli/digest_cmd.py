@@ -6,9 +6,7 @@ from pathlib import Path
 import click
 
 from pipeline.cli.common import AppContext, now_option, week_option
-from pipeline.jobs.archive import publish
-from pipeline.jobs.digest import default_week, make_digest, write_digest
-from pipeline.weeks import Week
+from pipeline.digest.weeks import Week
 
 
 @click.command("digest")
@@ -27,6 +25,9 @@ def command(app: AppContext, week: Week | None, out_dir: Path | None, now: datet
     Weeks are ISO weeks in the configured time zone; the default is the last complete week. Without --out the
     digest is filed in the archive (digests/YEAR/, the store, index.html); nothing is mailed (see `send`).
     """
+    from pipeline.jobs.archive import publish
+    from pipeline.jobs.digest import default_week, make_digest, write_digest
+
     settings = app.settings
     now = now or datetime.now(UTC)
     week = week or default_week(settings, now)

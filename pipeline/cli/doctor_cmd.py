@@ -3,7 +3,6 @@ from __future__ import annotations
 import click
 
 from pipeline.cli.common import AppContext, print_json
-from pipeline.jobs.doctor import run_checks
 
 
 @click.command("doctor")
@@ -17,6 +16,8 @@ def command(app: AppContext, no_feeds: bool, no_smtp: bool, as_json: bool) -> No
     Prints a table of what is fine and what is not, with the fix; sends and stores nothing. Exits 1 if any
     check failed.
     """
+    from pipeline.jobs.doctor import run_checks
+
     checks = run_checks(app.settings, feeds=not no_feeds, smtp=not no_smtp)
     if as_json:
         print_json([c.__dict__ for c in checks])

@@ -2,14 +2,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from sqlmodel import Session
 
 from pipeline.cli.common import AppContext, ago, iso, print_json
-from pipeline.domain import FeedSource
-from pipeline.feedlist import load_sources, merge, parse_opml, to_opml, to_toml
-from pipeline.store import feeds as feed_store
+
+if TYPE_CHECKING:
+    from pipeline.domain import FeedSource
 
 
 @click.group("feeds")
@@ -22,6 +22,11 @@ def command() -> None:
 @click.pass_obj
 def list_feeds(app: AppContext, as_json: bool) -> None:
     """Each feed with its health: last success, last error, consecutive failures, next check."""
+    from sqlmodel import Session
+
+    from pipeline.ingest.feedlist import load_sources
+    from pipeline.store import feeds as feed_store
+
     now = datetime.now(UTC)
     with Session(app.engine) as session:
         feed_store.sync_sources(session, load_sources(app.settings.feeds), now)
@@ -77,6 +82,8 @@ def _state(enabled: bool, failures: int, last_success: datetime | None) -> str:
 @click.pass_obj
 def import_opml(app: AppContext, opml_file: Path) -> None:
     """Add the feeds of an OPML file to the feeds file (feeds already listed by URL are skipped)."""
+    from pipeline.ingest.feedlist import load_sources, merge, parse_opml
+
     incoming = parse_opml(opml_file.read_bytes(), origin=str(opml_file))
     target = app.settings.feeds
     existing = load_sources(target) if target.exists() else []
@@ -87,6 +94,8 @@ def import_opml(app: AppContext, opml_file: Path) -> None:
 
 
 def _write_sources(target: Path, existing: list[FeedSource], added: list[FeedSource], merged: list[FeedSource]) -> None:
+    from pipeline.ingest.feedlist import to_opml, to_toml
+
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.suffix.lower() in (".opml", ".xml"):
         text = to_opml(merged)
@@ -103,6 +112,8 @@ def _write_sources(target: Path, existing: list[FeedSource], added: list[FeedSou
 @click.pass_obj
 def export_opml(app: AppContext, output: Path | None) -> None:
     """Print the feeds as OPML 2.0, for any feed reader."""
+    from pipeline.ingest.feedlist import load_sources, to_opml
+
     text = to_opml(load_sources(app.settings.feeds))
     if output:
         output.write_text(text, encoding="utf-8")

@@ -3,16 +3,16 @@ from __future__ import annotations
 import itertools
 import json
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import click
-from sqlmodel import Session
 
 from pipeline.cli.common import AppContext, aware, iso, print_json
-from pipeline.store import articles as article_store
-from pipeline.store import items as item_store
-from pipeline.store import topics as topic_store
-from pipeline.store.models import Item
-from pipeline.textdiff import word_diff
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from pipeline.store.models import Item
 
 
 def _parse_since(value: str | None) -> datetime | None:
@@ -47,6 +47,10 @@ def list_items(
     as_json: bool,
 ) -> None:
     """The newest items first."""
+    from sqlmodel import Session
+
+    from pipeline.store import items as item_store
+
     with Session(app.engine) as session:
         rows = item_store.list_items(
             session, since=_parse_since(since), feed=feed, lang=lang, status=status, limit=limit
@@ -64,6 +68,9 @@ def list_items(
 
 
 def _as_dict(session: Session, item: Item, feed_name: str) -> dict[str, object]:
+    from pipeline.store import articles as article_store
+    from pipeline.store import items as item_store
+
     return {
         "id": item.id,
         "title": item.title,
@@ -90,6 +97,14 @@ def _as_dict(session: Session, item: Item, feed_name: str) -> dict[str, object]:
 @click.pass_obj
 def show(app: AppContext, item_id: int, as_json: bool) -> None:
     """One item: metadata, sources, story cluster, text, and a word-level diff between its versions."""
+    from sqlmodel import Session
+
+    from pipeline.articles.textdiff import word_diff
+    from pipeline.store import articles as article_store
+    from pipeline.store import items as item_store
+    from pipeline.store import topics as topic_store
+    from pipeline.store.models import Item
+
     with Session(app.engine) as session:
         item = session.get(Item, item_id)
         if item is None:

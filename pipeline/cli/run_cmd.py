@@ -5,8 +5,6 @@ from datetime import datetime
 import click
 
 from pipeline.cli.common import AppContext, clock, now_option
-from pipeline.cli.crawl_cmd import run_crawl
-from pipeline.jobs.deliver import due_week, ensure_digest, send, send_pending
 
 
 @click.command("run")
@@ -25,6 +23,9 @@ def command(app: AppContext, no_crawl: bool, now: datetime | None) -> None:
 
 
 def _run(app: AppContext, no_crawl: bool, moment: datetime) -> None:
+    from pipeline.cli.crawl_cmd import run_crawl
+    from pipeline.jobs.deliver import due_week, ensure_digest, send, send_pending
+
     settings = app.settings
     if not no_crawl:
         click.echo(run_crawl(app, now=moment).line())

@@ -3,7 +3,6 @@ from __future__ import annotations
 import click
 
 from pipeline.cli.common import AppContext
-from pipeline.jobs.scheduler import serve
 
 
 @click.command("schedule")
@@ -14,4 +13,6 @@ def command(app: AppContext) -> None:
     Both are crontab expressions in the configured time zone (defaults: every three hours, and Monday 07:00).
     Runs missed while it was down run once at start; SIGTERM finishes the current step and exits 0.
     """
+    from pipeline.jobs.scheduler import serve
+
     serve(app.settings, app.engine)

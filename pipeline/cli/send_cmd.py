@@ -5,8 +5,7 @@ from datetime import datetime
 import click
 
 from pipeline.cli.common import AppContext, clock, now_option, week_option
-from pipeline.jobs.deliver import due_week, send
-from pipeline.weeks import Week
+from pipeline.digest.weeks import Week
 
 
 @click.command("send")
@@ -22,6 +21,8 @@ def command(app: AppContext, week: Week | None, dry_run: bool, force: bool, now:
     --force; a temporary failure stays pending (retried now by `send`, later by `run`); a permanent one is
     recorded with the server's reply and shown by `unionwatch status`. Exits 1 if any delivery failed.
     """
+    from pipeline.jobs.deliver import due_week, send
+
     settings = app.settings
     moment = clock(now)
     week = week or due_week(settings, moment)

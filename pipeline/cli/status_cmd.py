@@ -5,7 +5,6 @@ from datetime import datetime
 import click
 
 from pipeline.cli.common import AppContext, ago, clock, now_option, print_json
-from pipeline.jobs.status import gather
 
 
 @click.command("status")
@@ -18,6 +17,8 @@ def command(app: AppContext, as_json: bool, now: datetime | None) -> None:
     Exits 1 when something needs the operator (no successful crawl in a day, every feed failing, a delivery
     that failed or has been pending for a day), so a monitor can run it.
     """
+    from pipeline.jobs.status import gather
+
     moment = clock(now)
     status = gather(app.settings, app.engine, moment)
     problems = status.problems

@@ -5,13 +5,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
-from sqlmodel import Session
 
-from pipeline.classify import Classifier, keyword_baseline
 from pipeline.cli.common import AppContext, print_json
-from pipeline.evaluate import read_labelled, score
-from pipeline.jobs.classifying import classify_all, load_topic_set
-from pipeline.store import topics as topic_store
 
 
 @click.group("topics")
@@ -24,6 +19,11 @@ def command() -> None:
 @click.pass_obj
 def list_topics(app: AppContext, as_json: bool) -> None:
     """Each topic with its description and how many stored items carry it."""
+    from sqlmodel import Session
+
+    from pipeline.jobs.classifying import load_topic_set
+    from pipeline.store import topics as topic_store
+
     topic_set = load_topic_set(app.settings)
     with Session(app.engine) as session:
         counts = topic_store.counts(session)
@@ -45,6 +45,9 @@ def list_topics(app: AppContext, as_json: bool) -> None:
 @click.pass_obj
 def test(app: AppContext, text: str, title: str, as_json: bool) -> None:
     """Show which topics a text would get, with scores and the sentences that earned them."""
+    from pipeline.jobs.classifying import load_topic_set
+    from pipeline.topics.classify import Classifier
+
     result = Classifier(load_topic_set(app.settings)).classify(title, text)
     if as_json:
         print_json(
@@ -74,6 +77,8 @@ def test(app: AppContext, text: str, title: str, as_json: bool) -> None:
 @click.pass_obj
 def classify_command(app: AppContext, everything: bool) -> None:
     """Re-classify the store, e.g. after editing config/topics.toml."""
+    from pipeline.jobs.classifying import classify_all
+
     with app.lock("classify"), click.progressbar(length=0, label="classifying", file=None) as bar:
         items, seconds = classify_all(app.settings, app.engine, datetime.now(UTC), progress=bar.update)
     rate = items / seconds if seconds else 0.0
@@ -92,6 +97,10 @@ def classify_command(app: AppContext, everything: bool) -> None:
 @click.pass_obj
 def eval_command(app: AppContext, file: Path, as_json: bool, confusions: Path | None) -> None:
     """Score the classifier on a labelled JSONL file: per-topic and relevance precision, recall and F1."""
+    from pipeline.jobs.classifying import load_topic_set
+    from pipeline.topics.classify import Classifier, keyword_baseline
+    from pipeline.topics.evaluate import read_labelled, score
+
     topic_set = load_topic_set(app.settings)
     classifier = Classifier(topic_set)
     rows = read_labelled(file)

@@ -16,15 +16,15 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from pipeline import archive
-from pipeline.charts import trend_png
-from pipeline.digest import Digest
+from pipeline.delivery import archive
+from pipeline.delivery.message import new_message_id, subject
+from pipeline.digest.build import Digest
+from pipeline.digest.charts import trend_png
+from pipeline.digest.weeks import Week
 from pipeline.files import write_atomic
 from pipeline.jobs.digest import DigestFiles, make_digest, write_digest
-from pipeline.message import new_message_id, subject
 from pipeline.settings import Settings
 from pipeline.store import deliveries as store
-from pipeline.weeks import Week
 
 log = logging.getLogger("unionwatch.archive")
 

@@ -19,14 +19,14 @@ from datetime import datetime, timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from pipeline.articles.extract import Extracted
+from pipeline.articles.fingerprint import SignatureIndex
+from pipeline.articles.language import detect_language
 from pipeline.errors import FetchError, RefusedURLError
-from pipeline.extract import Extracted
-from pipeline.fetch import Fetcher
-from pipeline.fingerprint import SignatureIndex
+from pipeline.ingest.fetch import Fetcher
 from pipeline.jobs.classifying import extract_and_classify, feed_text_and_classify, load_classifier
 from pipeline.jobs.workers import in_pool
 from pipeline.jobs.writer import BatchWriter
-from pipeline.language import detect_language
 from pipeline.settings import Settings
 from pipeline.store import articles as article_store
 

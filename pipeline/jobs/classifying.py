@@ -14,12 +14,12 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from pipeline.classify import Classifier
+from pipeline.articles.extract import Extracted, extract_article, from_feed_text
 from pipeline.errors import ConfigError
-from pipeline.extract import Extracted, extract_article, from_feed_text
 from pipeline.settings import Settings
 from pipeline.store import topics as topic_store
-from pipeline.topics import TopicSet, load_topics
+from pipeline.topics.classify import Classifier
+from pipeline.topics.definitions import TopicSet, load_topics
 
 WEIGHTS_FILE = "weights.json"
 

@@ -21,23 +21,23 @@ from sqlalchemy import insert, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from pipeline.backoff import next_check
-from pipeline.classify import Classification
 from pipeline.domain import FetchedBody, ParsedFeed
 from pipeline.errors import FetchError, ParseError, UnionWatchError
-from pipeline.feedlist import load_sources
-from pipeline.fetch import Fetcher
+from pipeline.ingest.backoff import next_check
+from pipeline.ingest.feedlist import load_sources
+from pipeline.ingest.fetch import Fetcher
+from pipeline.ingest.parse import parse_feed
 from pipeline.jobs.articles import ArticleStage
 from pipeline.jobs.classifying import worker_classifier
 from pipeline.jobs.workers import in_pool, make_pool
 from pipeline.jobs.writer import BatchWriter
-from pipeline.parse import parse_feed
 from pipeline.settings import Settings
 from pipeline.store import articles as article_store
 from pipeline.store import feeds as feed_store
 from pipeline.store import items as item_store
 from pipeline.store import topics as topic_store
 from pipeline.store.models import CrawlRun, Feed, FetchAttempt
+from pipeline.topics.classify import Classification
 
 log = logging.getLogger("unionwatch.crawl")
 
@@ -89,78 +89,88 @@ class CrawlSummary:
 Progress = Callable[[FeedOutcome], None]
 
 
-def crawl(
-    settings: Settings,
-    engine: Engine,
-    *,
-    now: datetime | None = None,
-    force: bool = False,
-    progress: Progress | None = None,
-    on_start: Callable[[int], None] | None = None,
-    transport: httpx.AsyncBaseTransport | None = None,
-    workers: int | None = None,
-) -> CrawlSummary:
-    """Run one crawl to completion. `now` fixes the clock for stored times (tests, replays)."""
-    return asyncio.run(
-        crawl_async(
-            settings,
-            engine,
-            now=now,
-            force=force,
-            progress=progress,
-            on_start=on_start,
-            transport=transport,
-            workers=workers,
-        )
-    )
+@dataclass(frozen=True)
+class CrawlOptions:
+    """How one crawl runs; every field has the default a scheduled crawl wants.
+
+    `now` fixes the clock for stored times (tests, replays); `transport` replaces the network (tests);
+    `workers` overrides `extract.workers` (0: everything in this process).
+    """
+
+    now: datetime | None = None
+    force: bool = False
+    progress: Progress | None = None
+    on_start: Callable[[int], None] | None = None
+    transport: httpx.AsyncBaseTransport | None = None
+    workers: int | None = None
 
 
-async def crawl_async(
-    settings: Settings,
-    engine: Engine,
-    *,
-    now: datetime | None = None,
-    force: bool = False,
-    progress: Progress | None = None,
-    on_start: Callable[[int], None] | None = None,
-    transport: httpx.AsyncBaseTransport | None = None,
-    workers: int | None = None,
-) -> CrawlSummary:
+@dataclass(frozen=True)
+class _DueFeed:
+    """What a feed's fetch needs from its stored row, read once before the fetches start."""
+
+    feed_id: int
+    name: str
+    url: str
+    etag: str | None
+    last_modified: str | None
+    failures: int
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    """One feed's fetch in one crawl: what its fetch_attempts row records, whatever the outcome."""
+
+    feed: _DueFeed
+    run_id: int
+    started_at: datetime
+    t0: float
+
+    def duration_ms(self) -> int:
+        return int((time.perf_counter() - self.t0) * 1000)
+
+
+def crawl(settings: Settings, engine: Engine, options: CrawlOptions | None = None) -> CrawlSummary:
+    """Run one crawl to completion."""
+    return asyncio.run(crawl_async(settings, engine, options))
+
+
+async def crawl_async(settings: Settings, engine: Engine, options: CrawlOptions | None = None) -> CrawlSummary:
+    options = options or CrawlOptions()
     started = time.perf_counter()
-    clock = _Clock(now)
+    clock = _Clock(options.now)
     sources = load_sources(settings.feeds)
     with Session(engine) as session:
         feed_store.sync_sources(session, sources, clock())
         due = [
-            (f.id, f.name, f.url, f.etag, f.last_modified, f.consecutive_failures)
-            for f in feed_store.due_feeds(session, clock(), force=force)
+            _DueFeed(f.id or 0, f.name, f.url, f.etag, f.last_modified, f.consecutive_failures)
+            for f in feed_store.due_feeds(session, clock(), force=options.force)
         ]
         run = CrawlRun(started_at=clock())
         session.add(run)
         session.commit()
-        run_id = run.id
-    if on_start:
-        on_start(len(due))
+        run_id = run.id or 0
+    if options.on_start:
+        options.on_start(len(due))
     summary = CrawlSummary()
-    pool = make_pool(settings.extract.workers if workers is None else workers)
+    pool = make_pool(settings.extract.workers if options.workers is None else options.workers)
     try:
         async with Fetcher(
-            settings.fetch, settings.user_agent, allow_private=settings.allow_private_urls, transport=transport
+            settings.fetch, settings.user_agent, allow_private=settings.allow_private_urls, transport=options.transport
         ) as fetcher:
             writer = BatchWriter(engine)
             stage = ArticleStage(fetcher, pool, engine, writer, settings, clock)
             with Session(engine) as session:  # left by an interrupted crawl, or due a check for edits
                 stage.schedule(article_store.due_item_ids(session, clock(), max_attempts=settings.extract.max_attempts))
             tasks = [
-                asyncio.create_task(_crawl_feed(fetcher, pool, writer, settings, clock, run_id, *feed))  # type: ignore[arg-type]
-                for feed in due
+                asyncio.create_task(_crawl_feed(fetcher, pool, writer, settings, clock, run_id, feed)) for feed in due
             ]
             for task in asyncio.as_completed(tasks):
                 outcome = await task
                 stage.schedule(outcome.new_item_ids + outcome.changed_item_ids)
                 summary.add(outcome)
-                if progress:
-                    progress(outcome)
+                if options.progress:
+                    options.progress(outcome)
             await stage.wait()
             if stage.counts:
                 summary.articles = stage.summary()
@@ -199,60 +209,32 @@ async def _crawl_feed(
     settings: Settings,
     clock: _Clock,
     run_id: int,
-    feed_id: int,
-    name: str,
-    url: str,
-    etag: str | None,
-    last_modified: str | None,
-    failures: int,
+    feed: _DueFeed,
 ) -> FeedOutcome:
-    started_at = clock()
-    t0 = time.perf_counter()
+    attempt = _Attempt(feed, run_id, clock(), time.perf_counter())
     body: FetchedBody | None = None
     error: UnionWatchError | None = None
     parsed: ParsedFeed | None = None
     verdicts: dict[str, Classification] = {}
     topics = (str(settings.topics), str(settings.baseline_dir))
     try:
-        body = await fetcher.get(url, etag=etag, last_modified=last_modified, accept=FEED_ACCEPT)
+        body = await fetcher.get(feed.url, etag=feed.etag, last_modified=feed.last_modified, accept=FEED_ACCEPT)
         if not body.not_modified:
             parsed, verdicts = await in_pool(
-                pool, parse_and_classify, body.body, name, body.content_type, body.url, topics
+                pool, parse_and_classify, body.body, feed.name, body.content_type, body.url, topics
             )
     except (FetchError, ParseError) as exc:
         error = exc
     except Exception as exc:  # a bug in one feed's path must not end the crawl; it is logged and counted
-        log.exception("crawl: feed %s: unexpected error", name)
-        error = UnionWatchError(f"crawl: feed {name}: internal error {type(exc).__name__}: {exc}")
+        log.exception("crawl: feed %s: unexpected error", feed.name)
+        error = UnionWatchError(f"crawl: feed {feed.name}: internal error {type(exc).__name__}: {exc}")
     if error is not None or body is None:
+        failure = error or UnionWatchError(f"crawl: feed {feed.name}: no response")
         return await writer.write(
-            functools.partial(
-                _record_failure,
-                settings=settings,
-                now=clock(),
-                run_id=run_id,
-                feed_id=feed_id,
-                name=name,
-                failures=failures,
-                exc=error or UnionWatchError(f"crawl: feed {name}: no response"),
-                body=body,
-                started_at=started_at,
-                t0=t0,
-            )
+            functools.partial(_record_failure, settings=settings, now=clock(), attempt=attempt, exc=failure, body=body)
         )
     return await writer.write(
-        functools.partial(
-            _record_success,
-            now=clock(),
-            run_id=run_id,
-            feed_id=feed_id,
-            name=name,
-            body=body,
-            parsed=parsed,
-            verdicts=verdicts,
-            started_at=started_at,
-            t0=t0,
-        )
+        functools.partial(_record_success, now=clock(), attempt=attempt, body=body, parsed=parsed, verdicts=verdicts)
     )
 
 
@@ -270,15 +252,12 @@ def parse_and_classify(
 def _record_success(
     session: Session,
     now: datetime,
-    run_id: int,
-    feed_id: int,
-    name: str,
+    attempt: _Attempt,
     body: FetchedBody,
     parsed: ParsedFeed | None,
     verdicts: dict[str, Classification],
-    started_at: datetime,
-    t0: float,
 ) -> FeedOutcome:
+    feed_id, name = attempt.feed.feed_id, attempt.feed.name
     changes: dict[str, object] = {
         "last_attempt_at": now,
         "last_success_at": now,
@@ -312,9 +291,9 @@ def _record_success(
     session.execute(
         insert(FetchAttempt).values(
             feed_id=feed_id,
-            crawl_id=run_id,
-            started_at=started_at,
-            duration_ms=int((time.perf_counter() - t0) * 1000),
+            crawl_id=attempt.run_id,
+            started_at=attempt.started_at,
+            duration_ms=attempt.duration_ms(),
             outcome=outcome,
             http_status=body.status,
             warning=parsed.warning if parsed else None,
@@ -337,15 +316,11 @@ def _record_failure(
     session: Session,
     settings: Settings,
     now: datetime,
-    run_id: int,
-    feed_id: int,
-    name: str,
-    failures: int,
+    attempt: _Attempt,
     exc: UnionWatchError,
     body: FetchedBody | None,
-    started_at: datetime,
-    t0: float,
 ) -> FeedOutcome:
+    feed_id, name, failures = attempt.feed.feed_id, attempt.feed.name, attempt.feed.failures
     message = str(exc)
     if not message.startswith(("fetch:", "parse:", "crawl:")):
         message = f"crawl: {message}"
@@ -369,9 +344,9 @@ def _record_failure(
     session.add(
         FetchAttempt(
             feed_id=feed_id,
-            crawl_id=run_id,
-            started_at=started_at,
-            duration_ms=int((time.perf_counter() - t0) * 1000),
+            crawl_id=attempt.run_id,
+            started_at=attempt.started_at,
+            duration_ms=attempt.duration_ms(),
             outcome="error",
             http_status=status,
             error=message,

@@ -16,16 +16,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from pipeline.charts import trend_png
-from pipeline.digest import Digest
+from pipeline.delivery.mailer import FileTransport, Outcome, SmtpTransport, Transport
+from pipeline.delivery.message import build_message, chart_cid
+from pipeline.digest.build import Digest
+from pipeline.digest.charts import trend_png
+from pipeline.digest.render import render_html, render_text
+from pipeline.digest.weeks import Week
 from pipeline.jobs.archive import publish, stored_digest
 from pipeline.jobs.digest import make_digest
-from pipeline.mailer import FileTransport, Outcome, SmtpTransport, Transport
-from pipeline.message import build_message, chart_cid
-from pipeline.render import render_html, render_text
 from pipeline.settings import Settings
 from pipeline.store import deliveries as store
-from pipeline.weeks import Week
 
 log = logging.getLogger("unionwatch.mail")
 

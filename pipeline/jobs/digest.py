@@ -16,17 +16,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from pipeline.changes import Edit, EditSummary, FigureNote, FigureReport, figure_notes, summarise_edit, trend
-from pipeline.charts import trend_png
-from pipeline.digest import Digest, FeedProblem, WeekFacts, build_digest, iso_utc
+from pipeline.digest.build import Digest, FeedProblem, WeekFacts, build_digest, iso_utc
+from pipeline.digest.changes import Edit, EditSummary, FigureNote, FigureReport, figure_notes, summarise_edit, trend
+from pipeline.digest.charts import trend_png
+from pipeline.digest.figures import Indicator, find_figures, load_indicators
+from pipeline.digest.render import render_html, render_text
+from pipeline.digest.weeks import Week, weeks_ending
 from pipeline.domain import WeekItem
-from pipeline.figures import Indicator, find_figures, load_indicators
 from pipeline.files import write_atomic
 from pipeline.jobs.classifying import load_topic_set
-from pipeline.render import render_html, render_text
 from pipeline.settings import Settings
 from pipeline.store import weekly
-from pipeline.weeks import Week, weeks_ending
 
 log = logging.getLogger("unionwatch.digest")
 

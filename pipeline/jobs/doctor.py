@@ -14,14 +14,14 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from pipeline.delivery.mailer import check_smtp
+from pipeline.digest.figures import load_indicators
 from pipeline.errors import UnionWatchError
-from pipeline.feedlist import load_sources
-from pipeline.fetch import Fetcher
-from pipeline.figures import load_indicators
+from pipeline.ingest.feedlist import load_sources
+from pipeline.ingest.fetch import Fetcher
+from pipeline.ingest.parse import parse_feed
 from pipeline.jobs.classifying import load_topic_set
 from pipeline.jobs.deliver import smtp_transport
-from pipeline.mailer import check_smtp
-from pipeline.parse import parse_feed
 from pipeline.settings import Settings
 from pipeline.store import migrations
 from pipeline.store.db import make_engine

@@ -31,11 +31,11 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from pipeline.cron import cron_trigger
 from pipeline.errors import LockedError
 from pipeline.jobs.crawl import crawl
 from pipeline.jobs.deliver import due_week, ensure_digest, send, send_pending
-from pipeline.lock import RunLock
-from pipeline.schedule import cron_trigger
+from pipeline.jobs.lock import RunLock
 from pipeline.settings import Settings
 from pipeline.store import deliveries, weekly
 

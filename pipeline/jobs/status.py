@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from pipeline.schedule import next_run
+from pipeline.cron import next_run
+from pipeline.digest.weeks import Week
 from pipeline.settings import Settings
 from pipeline.store import deliveries, weekly
 from pipeline.store.models import CrawlRun, Delivery, DigestRecord, Feed
-from pipeline.weeks import Week
 
 STALE_CRAWL = timedelta(days=1)
 STALE_MAIL = timedelta(days=1)

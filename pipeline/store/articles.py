@@ -8,11 +8,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, insert, or_, update
 from sqlmodel import Session, col, select
 
-from pipeline.classify import Classification
-from pipeline.extract import Extracted
-from pipeline.fingerprint import text_hash
+from pipeline.articles.extract import Extracted
+from pipeline.articles.fingerprint import text_hash
 from pipeline.store import topics as topic_store
 from pipeline.store.models import Feed, Item, ItemVersion
+from pipeline.topics.classify import Classification
 
 GOOD = ("ok", "feed")
 

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from alembic.migration import MigrationContext
-from alembic.operations import Operations
 from sqlalchemy.engine import Connection, Engine
 
-Migration = tuple[str, Callable[[Operations], None]]
+if TYPE_CHECKING:  # alembic is imported only when a migration is due: most commands open an up-to-date store
+    from alembic.operations import Operations
+
+Migration = tuple[str, Callable[["Operations"], None]]
 
 
 def _0001_initial(op: Operations) -> None:
@@ -287,6 +289,12 @@ def upgrade(engine: Engine, *, until: str | None = None) -> list[str]:
     """Apply every migration not yet recorded (up to and including `until`); returns the names applied."""
     with engine.begin() as conn:
         _TABLE.create(conn, checkfirst=True)
+        recorded = set(applied(conn))
+    if all(name in recorded for name, _ in MIGRATIONS):
+        return []
+    from alembic.migration import MigrationContext
+    from alembic.operations import Operations
+
     done: list[str] = []
     for name, step in MIGRATIONS:
         with engine.begin() as conn:

@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import Table, bindparam, delete, func, insert, update
 from sqlmodel import Session, col, select
 
-from pipeline.classify import Classification
 from pipeline.store.models import Item, ItemTopic
+from pipeline.topics.classify import Classification
 
 
 def save(session: Session, item_id: int, result: Classification, now: datetime) -> None:

@@ -29,14 +29,14 @@ from jinja2 import (
 )
 from jinja2.runtime import Context
 
-from pipeline.digest import Digest, format_number
+from pipeline.digest.build import Digest, format_number
 
 WIDTH = 78
 
 
 @lru_cache(maxsize=8)
 def environment(templates_dir: Path | None = None) -> Environment:
-    builtin = PackageLoader("pipeline", "templates")
+    builtin = PackageLoader("pipeline.digest", "templates")
     loaders = [FileSystemLoader(str(templates_dir))] if templates_dir else []
     env = Environment(
         loader=ChoiceLoader([*loaders, builtin, PrefixLoader({"builtin": builtin})]),

@@ -16,8 +16,8 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import Literal, Protocol
 
+from pipeline.delivery.message import valid_address
 from pipeline.files import write_atomic
-from pipeline.message import valid_address
 
 Status = Literal["sent", "temporary", "permanent"]
 

@@ -16,8 +16,8 @@ import feedparser
 
 from pipeline.domain import Entry, ParsedFeed
 from pipeline.errors import ParseError
+from pipeline.ingest.urls import canonical_url
 from pipeline.text import plain_text
-from pipeline.urls import canonical_url
 
 FULL_TEXT_KEYS = ("yandex_full-text", "full-text", "fulltext", "turbo_content")
 _XML_DECL_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding\s*=", re.I)

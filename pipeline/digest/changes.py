@@ -12,8 +12,8 @@ import statistics
 from dataclasses import dataclass
 from datetime import datetime
 
+from pipeline.digest.figures import Figure, Indicator, differs
 from pipeline.domain import WeekItem
-from pipeline.figures import Figure, Indicator, differs
 from pipeline.text import clip, sentences
 
 HISTORY_WEEKS = 8  # the usual range of a topic: the eight weeks before the previous one and it

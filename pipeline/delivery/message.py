@@ -1,4 +1,4 @@
-"""The digest as an e-mail message; building it is separate from sending it (pipeline.mailer).
+"""The digest as an e-mail message; building it is separate from sending it (pipeline.delivery.mailer).
 
 multipart/alternative: the plain text first, then the HTML with the trend charts as inline related parts
 (Content-ID), so that mail clients which block remote images still show them. UTF-8 throughout; Message-ID
@@ -12,7 +12,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 
-from pipeline.digest import Digest
+from pipeline.digest.build import Digest
 
 SUBJECT_LIMIT = 110
 

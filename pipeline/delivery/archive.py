@@ -11,8 +11,8 @@ from datetime import datetime
 from importlib.resources import files
 from typing import Any
 
-from pipeline.digest import Digest
-from pipeline.render import environment
+from pipeline.digest.build import Digest
+from pipeline.digest.render import environment
 
 INDEX_CHART = "index-trend.png"
 
@@ -72,4 +72,4 @@ def search_script(index: dict[str, Any]) -> str:
 
 
 def archive_script() -> str:
-    return files("pipeline").joinpath("templates", "archive.js").read_text(encoding="utf-8")
+    return files("pipeline.digest").joinpath("templates", "archive.js").read_text(encoding="utf-8")

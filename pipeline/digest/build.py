@@ -1,6 +1,6 @@
 """The weekly digest as plain data: what the templates render, what the archive stores as JSON.
 
-`build_digest` turns the week's changes (pipeline.changes) into the digest a reader gets: headline changes
+`build_digest` turns the week's changes (pipeline.digest.changes) into the digest a reader gets: headline changes
 first, then a section per topic, new stories, edited articles, figures against the baseline, twelve-week trends
 and the feeds that failed. Every string that came from a feed passes through `clean_text` here, so the JSON is
 as safe as the HTML.
@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pipeline.changes import (
+from pipeline.digest.changes import (
     EditSummary,
     FigureNote,
     FigureReport,
@@ -23,9 +23,9 @@ from pipeline.changes import (
     rank,
     stories,
 )
+from pipeline.digest.sanitise import clean_text, safe_url
+from pipeline.digest.weeks import Week
 from pipeline.domain import WeekItem
-from pipeline.sanitise import clean_text, safe_url
-from pipeline.weeks import Week
 
 TOP_STORIES = 5  # per topic section
 TOP_NEW = 10  # in the new-stories list

@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, TypedDict
 
-from pipeline.classify import Classification
-from pipeline.fingerprint import signature, text_hash
-from pipeline.language import detect_language
+from pipeline.articles.fingerprint import signature, text_hash
+from pipeline.articles.language import detect_language
+from pipeline.topics.classify import Classification
 
 MIN_TEXT = 250  # characters; less than this from a page is not an article body
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.I)

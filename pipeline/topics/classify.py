@@ -12,10 +12,10 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from pipeline.morph import stem, words
 from pipeline.text import clip
 from pipeline.text import sentences as split_sentences
-from pipeline.topics import Term, TopicSet
+from pipeline.topics.definitions import Term, TopicSet
+from pipeline.topics.morph import stem, words
 
 MAX_TEXT = 4000
 EVIDENCE_LIMIT = 320  # characters of an evidence sentence

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.errors import ConfigError
-from pipeline.morph import stem, words
+from pipeline.topics.morph import stem, words
 
 NAMED = ("union-programmes", "tax-code", "bases", "energy-prices")
 

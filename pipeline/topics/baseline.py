@@ -15,9 +15,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from pipeline.classify import Classifier
 from pipeline.errors import ConfigError
-from pipeline.topics import TopicSet
+from pipeline.topics.classify import Classifier
+from pipeline.topics.definitions import TopicSet
 
 MAX_BOOST = 1.25
 _SENTENCE = re.compile(r"(?<=[.!?…])\s+|\n+")

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.classify import Classification
 from pipeline.errors import ConfigError
-from pipeline.topics import NAMED
+from pipeline.topics.classify import Classification
+from pipeline.topics.definitions import NAMED
 
 
 @dataclass(frozen=True)
