@@ -25,7 +25,7 @@ from pipeline.settings import load_settings
 from pipeline.topics.classify import Classifier
 from pipeline.topics.evaluate import read_labelled, score
 
-FLOORS = ROOT / "tests" / "eval_floors.json"
+FLOORS = ROOT / "tests" / "topics" / "eval_floors.json"
 DEV = ROOT.parent / "shared" / "eval" / "dev.jsonl"
 
 

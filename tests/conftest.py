@@ -13,20 +13,8 @@ from sqlalchemy.engine import Engine
 
 from pipeline.settings import Settings, load_settings
 from pipeline.store.db import open_store
-from tests.commands import clear_environment
-from tests.httpserver import LocalServer, free_port
-
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("UNIONWATCH_SHARED", ROOT.parent / "shared"))
-CORPUS = SHARED / "corpus"
-
-
-def corpus_path(*parts: str) -> Path:
-    """A path inside ../shared/corpus; the test is skipped, saying why, when the corpus is absent."""
-    path = CORPUS.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"shared corpus not available at {path} (tests that read real feeds need ../shared)")
-    return path
+from tests.support.commands import clear_environment
+from tests.support.httpserver import LocalServer, free_port
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 
 from pipeline.errors import ConfigError
 from pipeline.settings import load_settings
-from tests.commands import clear_environment
+from tests.support.commands import clear_environment
 
 
 @pytest.fixture(autouse=True)

@@ -72,9 +72,10 @@ cli.add_command(topics_cmd.classify_command)
 cli.add_command(topics_cmd.eval_command)
 
 
-def main() -> None:
+def main(args: list[str] | None = None) -> None:
+    """The command's entry point; `args` defaults to the process's own (tests pass theirs)."""
     try:
-        cli.main(prog_name="unionwatch", standalone_mode=False)
+        cli.main(args, prog_name="unionwatch", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(130)

@@ -8,6 +8,7 @@ connection closes. The lock file also says who holds it, for the message the sec
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import sys
 import zlib
@@ -19,6 +20,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine, make_url
 
 from pipeline.errors import LockedError
+
+log = logging.getLogger("unionwatch.lock")
 
 _KEY = zlib.crc32(b"unionwatch") & 0x7FFFFFFF
 
@@ -54,6 +57,7 @@ class RunLock:
                 self.release()
                 raise LockedError("lock: another UnionWatch run holds the database's advisory lock; this one exits")
             self._conn = conn
+        log.info("lock: held by pid %d (%s)", os.getpid(), self.command)
         return self
 
     def release(self) -> None:

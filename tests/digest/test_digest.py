@@ -19,10 +19,10 @@ from pipeline.jobs.classifying import load_classifier
 from pipeline.jobs.crawl import CrawlOptions, crawl
 from pipeline.settings import Settings
 from pipeline.store.db import open_store
-from tests.browser import CHROMIUM, SCREENSHOTS, chromium_args, screenshot
-from tests.commands import unionwatch
-from tests.conftest import corpus_path
-from tests.httpserver import LocalServer, Route
+from tests.support.browser import CHROMIUM, SCREENSHOTS, chromium_args, screenshot
+from tests.support.commands import unionwatch
+from tests.support.httpserver import LocalServer, Route
+from tests.support.paths import corpus_path
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -217,7 +217,7 @@ def test_default_week_is_the_last_complete_one_and_a_bad_week_is_refused(
 def test_markup_from_a_feed_runs_nothing_in_a_browser(server: LocalServer, tmp_path: Path) -> None:
     from pipeline.digest.build import build_digest
     from pipeline.jobs.digest import write_digest
-    from tests.digest_data import hostile_week
+    from tests.support.digest_data import hostile_week
 
     beacon = server.url("/beacon")
     facts = hostile_week(beacon)
@@ -243,7 +243,7 @@ def test_markup_from_a_feed_runs_nothing_in_a_browser(server: LocalServer, tmp_p
 def test_a_users_template_folder_overrides_and_can_extend_the_builtin(tmp_path: Path) -> None:
     from pipeline.digest.build import build_digest
     from pipeline.digest.render import environment, render_html, render_text
-    from tests.digest_data import hostile_week
+    from tests.support.digest_data import hostile_week
 
     digest = build_digest(hostile_week("http://127.0.0.1:9/beacon"))
     mine = tmp_path / "templates"

@@ -13,7 +13,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from tests.httpserver import free_port
+from tests.support.httpserver import free_port
 
 
 @dataclass

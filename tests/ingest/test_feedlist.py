@@ -8,7 +8,7 @@ from pipeline.domain import FeedSource
 from pipeline.errors import ConfigError
 from pipeline.ingest.feedlist import load_sources, merge, parse_opml, parse_toml, to_opml, to_toml
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def test_shipped_feed_list_covers_the_sources_the_analysts_read() -> None:

@@ -12,11 +12,11 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import cli
-from tests.commands import clean_environment, unionwatch
-from tests.conftest import corpus_path
-from tests.httpserver import LocalServer, Route
+from tests.support.commands import clean_environment, unionwatch
+from tests.support.httpserver import LocalServer, Route
+from tests.support.paths import corpus_path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def all_commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:

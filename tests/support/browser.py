@@ -15,10 +15,10 @@ from typing import Any
 
 import websocket
 
-from tests.httpserver import free_port
+from tests.support.httpserver import free_port
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 SCREENSHOTS = Path(os.environ.get("UNIONWATCH_SCREENSHOTS", ROOT / "build" / "screenshots"))  # for a person to look at
 
 

@@ -6,7 +6,6 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -20,12 +19,12 @@ from pipeline.cron import cron_trigger
 from pipeline.settings import load_settings
 from pipeline.store.db import open_store
 from pipeline.store.models import DigestRecord, Item, ItemSource, ItemVersion
-from tests.commands import clean_environment, unionwatch, write_config
-from tests.conftest import corpus_path
-from tests.httpserver import LocalServer, Route, free_port
-from tests.smtpserver import SmtpServer
+from tests.support.commands import EXECUTABLE, clean_environment, installed_command, unionwatch, write_config
+from tests.support.httpserver import LocalServer, Route, free_port
+from tests.support.paths import corpus_path
+from tests.support.smtpserver import SmtpServer
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 DEPLOY = ROOT / "deploy"
 
 
@@ -61,7 +60,7 @@ def test_the_scheduler_crawls_sends_one_digest_and_stops_cleanly_on_sigterm(
     log = tmp_path / "schedule.log"
     with log.open("w") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "pipeline", "--config", str(config), "schedule"],
+            installed_command("--config", str(config), "schedule"),
             stdout=subprocess.DEVNULL,
             stderr=stderr,
             env=clean_environment(**mail_env(smtp)),
@@ -100,16 +99,21 @@ def test_a_second_overlapping_run_exits_at_once_and_nothing_is_stored_twice(
     slow = server.add("/slow.rss", Route(body=tut_feed(), delay=3.0))
     config = write_config(tmp_path, [("TUT.BY", slow)])
     now = "2026-11-23T06:00:00+00:00"
-    command = [sys.executable, "-m", "pipeline", "--config", str(config), "run", "--now", now]
+    command = installed_command("--config", str(config), "run", "--now", now)
     first = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=clean_environment()
     )
-    time.sleep(1.5)
+    assert first.stderr is not None
+    said: list[str] = []
+    while not any("lock: held by pid" in line for line in said):  # the first run says when it holds the lock
+        line = first.stderr.readline()
+        assert line, "the first run ended without taking the lock:\n" + "".join(said)
+        said.append(line)
     started = time.monotonic()
     second = subprocess.run(command, capture_output=True, text=True, env=clean_environment())
     assert time.monotonic() - started < 5, "the second run waited instead of leaving"
     _, err = first.communicate(timeout=60)
-    assert first.returncode == 0, err
+    assert first.returncode == 0, "".join(said) + err
     assert second.returncode == 75
     assert "another UnionWatch run is in progress (pid" in second.stderr and "unionwatch run" in second.stderr
     assert "crawl:" not in second.stdout
@@ -124,7 +128,7 @@ def test_a_second_overlapping_run_exits_at_once_and_nothing_is_stored_twice(
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed")
 def test_the_systemd_units_verify(tmp_path: Path) -> None:
-    executable = Path(sys.executable).parent / "unionwatch"
+    executable = EXECUTABLE
     assert executable.exists()
     units = []
     for unit in sorted((DEPLOY / "systemd").iterdir()):

@@ -7,7 +7,7 @@ import pytest
 
 from pipeline.errors import ParseError
 from pipeline.ingest.parse import parse_feed
-from tests.conftest import corpus_path
+from tests.support.paths import corpus_path
 
 
 def test_every_feedparser_fixture_goes_through_the_parse_stage() -> None:
@@ -78,19 +78,6 @@ def test_tut_by_items_have_cyrillic_titles_dates_and_clean_links() -> None:
     assert first.canonical_url == "https://news.tut.by/go/666242.html"  # utm_* removed
     assert first.published is not None and first.published.isoformat() == "2019-12-30T08:38:00+00:00"
     assert "<img" not in first.summary and "Давайте проверим" in first.summary
-
-
-def test_windows_1251_declared_in_the_prolog_decodes() -> None:
-    text = tut_by().decode("utf-8")
-    body = ('<?xml version="1.0" encoding="windows-1251"?>\n' + text).encode("cp1251", errors="xmlcharrefreplace")
-    result = parse_feed(body, name="cp1251", content_type="text/xml")
-    assert result.entries[0].title.startswith("Гороскоп наоборот")
-
-
-def test_charset_from_the_server_is_used_when_the_prolog_is_silent() -> None:
-    body = tut_by().decode("utf-8").encode("cp1251", errors="xmlcharrefreplace")
-    result = parse_feed(body, name="cp1251", content_type="application/rss+xml; charset=windows-1251")
-    assert result.entries[0].title.startswith("Гороскоп наоборот")
 
 
 def test_default_namespace_feed_with_full_text_and_html_in_titles() -> None:

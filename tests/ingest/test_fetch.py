@@ -12,7 +12,7 @@ from pipeline.domain import FetchedBody
 from pipeline.errors import FetchError, RefusedURLError, TooLargeError
 from pipeline.ingest.fetch import Fetcher
 from pipeline.settings import FetchSettings
-from tests.httpserver import LocalServer, Route
+from tests.support.httpserver import LocalServer, Route
 
 FAST = FetchSettings(retries=2, backoff=0.01, connect_timeout=2, read_timeout=1, deadline=3, max_bytes=200_000)
 

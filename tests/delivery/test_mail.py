@@ -13,10 +13,10 @@ from pipeline.digest.build import build_digest
 from pipeline.jobs.archive import publish
 from pipeline.settings import load_settings
 from pipeline.store.db import open_store
-from tests.commands import clear_environment, unionwatch, write_config
-from tests.digest_data import quiet_week
-from tests.httpserver import free_port
-from tests.smtpserver import SmtpServer, self_signed
+from tests.support.commands import clear_environment, unionwatch, write_config
+from tests.support.digest_data import quiet_week
+from tests.support.httpserver import free_port
+from tests.support.smtpserver import SmtpServer, self_signed
 
 NOW = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)  # Monday 08:00 in Minsk: 2026-W47's digest is due
 WEEK = "2026-W47"

@@ -14,9 +14,9 @@ from benchmarks.extraction_quality import evaluate
 from pipeline.jobs.crawl import CrawlOptions, crawl
 from pipeline.store.db import open_store
 from pipeline.store.models import Item, ItemVersion
-from tests.commands import unionwatch
-from tests.conftest import corpus_path
-from tests.httpserver import LocalServer, Route
+from tests.support.commands import unionwatch
+from tests.support.httpserver import LocalServer, Route
+from tests.support.paths import corpus_path
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 ON = {"enabled": True, "workers": 1}

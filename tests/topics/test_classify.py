@@ -18,12 +18,12 @@ from pipeline.store.models import Item, ItemTopic
 from pipeline.topics.classify import Classifier, keyword_baseline
 from pipeline.topics.definitions import load_topics
 from pipeline.topics.evaluate import read_labelled, score
-from tests.commands import unionwatch
-from tests.conftest import SHARED, corpus_path
-from tests.httpserver import LocalServer
+from tests.support.commands import unionwatch
+from tests.support.httpserver import LocalServer
+from tests.support.paths import SHARED, corpus_path
 
-ROOT = Path(__file__).resolve().parent.parent
-FLOORS = json.loads((ROOT / "tests" / "eval_floors.json").read_text(encoding="utf-8"))
+ROOT = Path(__file__).resolve().parent.parent.parent
+FLOORS = json.loads((Path(__file__).parent / "eval_floors.json").read_text(encoding="utf-8"))
 
 
 def dev_set() -> Path:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,8 +16,9 @@ from pipeline.ingest.parse import parse_feed
 from pipeline.jobs.crawl import CrawlOptions, crawl
 from pipeline.store.db import open_store
 from pipeline.store.models import Feed, FetchAttempt, Item, ItemSource
-from tests.conftest import corpus_path
-from tests.httpserver import LocalServer, Route
+from tests.support.commands import installed_command
+from tests.support.httpserver import LocalServer, Route
+from tests.support.paths import corpus_path
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -167,7 +167,7 @@ def test_crawl_killed_halfway_then_rerun_stores_every_item_exactly_once(
         links += len(own)
     settings = make_settings(feeds, concurrency=4, per_host=4)
     env = {**os.environ, "UNIONWATCH_CONFIG": str(settings.config_file)}
-    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "crawl"], env=env, cwd=tmp_path, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(installed_command("crawl"), env=env, cwd=tmp_path, stderr=subprocess.PIPE)
     engine = open_store(settings.db_url)
     deadline = time.time() + 30
     while time.time() < deadline and counts(engine)[0] < 100:
@@ -176,9 +176,7 @@ def test_crawl_killed_halfway_then_rerun_stores_every_item_exactly_once(
     proc.wait()
     partial = counts(engine)[0]
     assert 100 <= partial < len(keys), "the kill must land after some feeds and before all"
-    done = subprocess.run(
-        [sys.executable, "-m", "pipeline", "crawl"], env=env, cwd=tmp_path, capture_output=True, text=True
-    )
+    done = subprocess.run(installed_command("crawl"), env=env, cwd=tmp_path, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "12 feeds fetched" in done.stdout or "not modified" in done.stdout
     items, sources = counts(engine)

@@ -1,0 +1,47 @@
+"""URL identity: one row a case, the link as a feed gives it beside the key the item is stored under."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pipeline.ingest.urls import canonical_url
+
+CASES = [
+    # (case, link, base, canonical key)
+    ("scheme and host lower-cased, default port and fragment dropped",
+     "HTTPS://News.TUT.by:443/go/1.html#comments", None, "https://news.tut.by/go/1.html"),
+    ("utm_* removed, real parameters kept", "https://news.tut.by/go/1.html?utm_source=rss&id=5", None,
+     "https://news.tut.by/go/1.html?id=5"),
+    ("click ids removed", "http://example.org:8080/a?fbclid=x&gclid=y", None, "http://example.org:8080/a"),
+    ("yclid and _openstat removed", "https://ria.ru/a.html?yclid=1&_openstat=x", None, "https://ria.ru/a.html"),
+    ("a bare host gets its root path", "http://example.org", None, "http://example.org/"),
+    ("a trailing dot on the host dropped", "https://belta.by./news/1", None, "https://belta.by/news/1"),
+    ("a non-default port kept", "https://belta.by:8443/news/1", None, "https://belta.by:8443/news/1"),
+    ("a relative link resolved against the feed", "/news/1", "https://belta.by/rss", "https://belta.by/news/1"),
+    ("white space around the link ignored", "  https://belta.by/news/1 \n", None, "https://belta.by/news/1"),
+    ("an IPv6 literal keeps its brackets", "http://[::1]:8080/a", None, "http://[::1]:8080/a"),
+    ("javascript: is no article", "javascript:alert(1)", None, None),
+    ("mailto: is no article", "mailto:a@b", None, None),
+    ("an empty link is none", "", None, None),
+    ("a port that is not a number is none", "http://example.org:port/a", None, None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case,link,base,expected", CASES, ids=[c[0] for c in CASES])
+def test_canonical_url(case: str, link: str, base: str | None, expected: str | None) -> None:
+    assert canonical_url(link, base=base) == expected
+
+
+@given(
+    st.from_regex(
+        r"https?://[a-zA-Z]{1,10}\.(by|ru|com)(/[a-z0-9]{0,8}){0,3}(\?[a-z]{1,4}=[a-z0-9]{0,4}(&utm_[a-z]{1,5}=[a-z]{1,3})?)?(#[a-z]{0,5})?",
+        fullmatch=True,
+    )
+)
+def test_canonical_url_is_idempotent_and_drops_tracking(url: str) -> None:
+    once = canonical_url(url)
+    assert once is not None
+    assert canonical_url(once) == once
+    assert "utm_" not in once and "#" not in once
