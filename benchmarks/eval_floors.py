@@ -1,4 +1,4 @@
-"""Set the dev-set floors that tests/test_classify.py gates on, from the figures measured now.
+"""Set the dev-set floors that tests/topics/test_classify.py gates on, from the figures measured now.
 
     python benchmarks/eval_floors.py            # print measured figures and the floors they would set
     python benchmarks/eval_floors.py --update   # write them; refuses to lower any floor...

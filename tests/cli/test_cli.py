@@ -110,3 +110,18 @@ def test_opml_import_and_export(tmp_path: Path) -> None:
 def test_python_dash_m_and_version() -> None:
     result = subprocess.run([sys.executable, "-m", "pipeline", "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and "unionwatch" in result.stdout
+
+
+HEAVY = ("sqlalchemy", "sqlmodel", "pydantic", "alembic", "trafilatura", "numpy", "httpx", "feedparser", "jinja2", "PIL")
+
+
+def test_help_imports_nothing_heavy() -> None:
+    """`unionwatch --help` (and a mistyped command) must stay quick: no store, settings or parser library."""
+    probe = (
+        "import sys\nfrom pipeline.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r})))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=clean_environment())
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]", "imported by --help: " + done.stdout.splitlines()[-1]

@@ -180,7 +180,7 @@ def normalise(text: str) -> str:
 
 
 def check_golden(path: Path, name: str) -> None:
-    """Compare with tests/golden/NAME; UPDATE_GOLDEN=1 rewrites it (then review the diff)."""
+    """Compare with tests/digest/golden/NAME; UPDATE_GOLDEN=1 rewrites it (then review the diff)."""
     actual = normalise(path.read_text(encoding="utf-8"))
     golden = GOLDEN / name
     if os.environ.get("UPDATE_GOLDEN") == "1" or not golden.exists():
