@@ -112,7 +112,18 @@ def test_python_dash_m_and_version() -> None:
     assert result.returncode == 0 and "unionwatch" in result.stdout
 
 
-HEAVY = ("sqlalchemy", "sqlmodel", "pydantic", "alembic", "trafilatura", "numpy", "httpx", "feedparser", "jinja2", "PIL")
+HEAVY = (
+    "sqlalchemy",
+    "sqlmodel",
+    "pydantic",
+    "alembic",
+    "trafilatura",
+    "numpy",
+    "httpx",
+    "feedparser",
+    "jinja2",
+    "PIL",
+)
 
 
 def test_help_imports_nothing_heavy() -> None:
