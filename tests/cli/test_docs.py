@@ -3,14 +3,18 @@ command and option is real (after sqlite-utils' test_docs.py)."""
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
+from pathlib import Path
 
 import click
 import pytest
 
 from pipeline.cli import cli
-from tests.support.paths import ROOT
+from tests.support.commands import installed
+from tests.support.httpserver import LocalServer
+from tests.support.paths import ROOT, corpus_path
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -64,3 +68,42 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
     test_command = next(c for c in commands if "pytest" in c and "pip install" in c)
     lines = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert test_command in [line.split(" || ", 1)[0] for line in lines], "CI does not run the README's test command"
+
+
+def test_the_readme_main_command_runs_on_the_embedded_default(server: LocalServer, tmp_path: Path) -> None:
+    """`unionwatch run` in the project folder, on the shipped config (topics, baseline, schedule, time zone);
+    only the feeds (on loopback: tests reach no network), the data and the archive are moved, by the variables
+    the README documents."""
+    pages = sorted(corpus_path("extraction", "ru-news-html").glob("*.html"))[:6]
+    entries = "".join(
+        f"<item><title>Статья {n}</title><link>{server.add(f'/a/{n}.html', body=page.read_bytes(), content_type='text/html')}"
+        "</link><pubDate>Tue, 24 Nov 2026 08:00:00 +0300</pubDate></item>"
+        for n, page in enumerate(pages)
+    )
+    feed = (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>{entries}</channel></rss>'
+    )
+    (tmp_path / "feeds.toml").write_text(
+        f'[[feed]]\nname = "Loopback"\nurl = "{server.add("/feed.rss", body=feed.encode())}"\nlang = "ru"\n',
+        encoding="utf-8",
+    )
+    done = installed(
+        "run",
+        "--now",
+        "2026-11-30T06:00:00+00:00",  # Monday 09:00 in Minsk: the week of the items is due
+        cwd=ROOT,
+        UNIONWATCH_FEEDS=str(tmp_path / "feeds.toml"),
+        UNIONWATCH_DATA_DIR=str(tmp_path / "data"),
+        UNIONWATCH_DIGESTS_DIR=str(tmp_path / "digests"),
+        UNIONWATCH_ALLOW_PRIVATE_URLS="1",
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("crawl: 1 feeds fetched, 0 not modified, 0 failed; 6 items new"), lines
+    assert "articles: 6 extracted" in lines[0], lines[0]
+    assert lines[1].startswith(f"digest 2026-W48: filed in {tmp_path / 'digests'} ("), lines[1]
+    assert lines[-1] == "mail: no recipients configured (mail_to); the digest is filed only"
+    filed = json.loads((tmp_path / "digests" / "2026" / "2026-W48.json").read_text(encoding="utf-8"))
+    assert filed["week"] == "2026-W48"
+    assert (tmp_path / "digests" / "index.html").exists()
+    assert (tmp_path / "data" / "unionwatch.db").exists()
