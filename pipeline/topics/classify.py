@@ -19,7 +19,8 @@ from pipeline.topics.morph import stem, words
 
 MAX_TEXT = 4000
 EVIDENCE_LIMIT = 320  # characters of an evidence sentence
-GATE_GROUPS = ("@belarus", "@russia", "@union", "@pair", "@off")
+GATE_GROUPS = ("@belarus", "@russia", "@union", "@pair", "@off", "@others")
+LIST_FACTOR = 0.5  # Belarus or Russia named beside a third state or a bloc in one sentence: one of a list
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,9 @@ class Classifier:
         self._prefix: dict[str, list[tuple[Term, str, float]]] = defaultdict(list)
         gate = topic_set.gate
         for group, terms in zip(
-            GATE_GROUPS, (gate.belarus, gate.russia, gate.union, gate.pair, gate.off_topic), strict=True
+            GATE_GROUPS,
+            (gate.belarus, gate.russia, gate.union, gate.pair, gate.off_topic, gate.others),
+            strict=True,
         ):
             for term in terms:
                 self._add(term, group, term.weight)
@@ -70,6 +73,8 @@ class Classifier:
                 self._add(term, topic.id, term.weight * boosts.get(term.text, 1.0))
             for term in topic.exclude:
                 self._add(term, "!" + topic.id, 1.0)
+            for term in topic.context:
+                self._add(term, "~" + topic.id, term.weight * boosts.get(term.text, 1.0))
 
     def _add(self, term: Term, group: str, weight: float) -> None:
         first, is_prefix = term.parts[0]
@@ -90,14 +95,37 @@ class Classifier:
         return known
 
     def mentions(self, sentences: list[str]) -> Iterator[tuple[int, Term, str, float]]:
-        """Every (sentence index, term, group, weight) match, in order."""
+        """Every (sentence index, term, group, weight) match, in order; a word counts once per group.
+
+        Where two terms of one group cover the same word (налог* and налогооблож*, tax* and taxation, a phrase
+        and its head word), the longer match wins, then the heavier: one word is one mention, whatever the
+        lexicon's overlaps.
+        """
         for index, sentence in enumerate(sentences):
             tokens = words(sentence)
             stems = [stem(t) for t in tokens]
-            for i, token in enumerate(tokens):
-                for term, group, weight in self._candidates(token, stems[i]):
-                    if _matches(term, tokens, stems, i):
-                        yield index, term, group, weight
+            found = [
+                (i, end, term, group, weight)
+                for i, token in enumerate(tokens)
+                for term, group, weight in self._candidates(token, stems[i])
+                if (end := _match_end(term, tokens, stems, i)) > 0
+            ]
+            found += [  # a compound names what its parts name: anti-Russian, pro-Belarusian, Ukrainian-Belarusian
+                (i, i + 1, term, group, weight)
+                for i, token in enumerate(tokens)
+                if "-" in token
+                for piece in token.split("-")
+                if len(piece) >= 3 and piece != token
+                for term, group, weight in self._candidates(piece, stem(piece))
+                if len(term.parts) == 1 and _part_matches(term.parts[0], piece, stem(piece))
+            ]
+            found.sort(key=lambda m: (m[0], -(m[1] - m[0]), -m[4], -len(m[2].parts[0][0])))
+            covered: dict[str, set[int]] = defaultdict(set)
+            for i, end, term, group, weight in found:
+                span = range(i, end)
+                if covered[group].isdisjoint(span):
+                    covered[group].update(span)
+                    yield index, term, group, weight
 
     def classify(self, title: str, text: str) -> Classification:
         """Judge the title and the first MAX_TEXT characters: the lead says what an article is about, and
@@ -113,7 +141,13 @@ class Classifier:
                 present[group[1:]].add(index)
         for index, term, group, weight in found:
             factor = ts.title_weight if index == 0 else 1.0
-            near = self._near.get(group)
+            if group in ("@belarus", "@russia") and index in present["others"]:
+                factor *= LIST_FACTOR
+            if group == "@pair" and not (
+                index in present["union"] or (index in present["belarus"] and index in present["russia"])
+            ):
+                continue  # "ally", "integration" make a pair only of two sides the same sentence names
+            near = self._near.get(group.lstrip("~"))
             if near is not None and index not in present[near[0]] and index not in present["union"]:
                 factor *= near[1]
             h = hits[group]
@@ -129,14 +163,22 @@ class Classifier:
         union = hits["@union"].score
         belarus, russia = hits["@belarus"].score + union, hits["@russia"].score + union
         pair, off = hits["@pair"].score, hits["@off"].score
+        for topic in ts.topics:  # context words count only beside the topic's own words
+            own, context = hits[topic.id], hits.pop("~" + topic.id, None)
+            if context is not None and own.score > 0:
+                own.score += context.score
+                for index, gain in context.by_sentence.items():
+                    own.by_sentence[index] += gain
+                for text, count in context.terms.items():
+                    own.terms[text] += count
         topic_scores = {t.id: hits[t.id].score for t in ts.topics if not hits["!" + t.id].score}
         best_topic = max(topic_scores.values(), default=0.0)
-        # a subject, not a passing mention: named in the title, or named repeatedly in the text
-        in_title = (
-            hits["@belarus"].by_sentence.get(0, 0)
-            + hits["@russia"].by_sentence.get(0, 0)
-            + hits["@union"].by_sentence.get(0, 0)
-        )
+        # a subject, not a passing mention: both sides named in the title, or one there and the other again
+        # and again in the text; a title that names one side only makes the other's passing mention no pair
+        title_union = hits["@union"].by_sentence.get(0, 0)
+        title_belarus = hits["@belarus"].by_sentence.get(0, 0) + title_union
+        title_russia = hits["@russia"].by_sentence.get(0, 0) + title_union
+        in_title = min(title_belarus, title_russia) + 0.5 * max(title_belarus, title_russia)
         relevance = min(belarus, russia) + 0.5 * pair + 0.25 * best_topic + 0.5 * in_title - 1.5 * off
         needed = ts.relevance_threshold if in_title or union else 2 * ts.relevance_threshold
         relevant = belarus > 0 and russia > 0 and relevance >= needed
@@ -152,6 +194,8 @@ class Classifier:
             if score < (topic.threshold if topic.threshold is not None else ts.threshold):
                 continue
             h = hits[topic.id]
+            if _passing(h, len(sentences)):
+                continue
             best = sorted(h.by_sentence.items(), key=lambda kv: -kv[1])[:2]
             evidence = tuple(clip(sentences[i], EVIDENCE_LIMIT) for i, _ in sorted(best))
             terms = tuple(sorted(h.terms, key=lambda t: -h.terms[t]))[:6]
@@ -160,17 +204,40 @@ class Classifier:
         return Classification(True, round(relevance, 2), tuple(matches), why)
 
 
-def _matches(term: Term, tokens: list[str], stems: list[str], start: int) -> bool:
-    if start + len(term.parts) > len(tokens):
-        return False
-    for offset, (part, is_prefix) in enumerate(term.parts):
-        i = start + offset
-        if is_prefix:
-            if not tokens[i].startswith(part):
-                return False
-        elif stems[i] != part:
-            return False
-    return True
+PASSING_MIN_SENTENCES = 6  # a text this long whose topic words sit in one body sentence mentions it in passing
+
+
+def _passing(hits: _Hits, sentence_count: int) -> bool:
+    """A passing mention (GUIDE.md): the topic's words all in one sentence of the body of a longer text, and
+    none in the title; one clause listing a programme's contents does not make the item about it."""
+    where = [i for i, gain in hits.by_sentence.items() if gain > 0]
+    return sentence_count >= PASSING_MIN_SENTENCES and len(where) == 1 and where[0] != 0
+
+
+def _match_end(term: Term, tokens: list[str], stems: list[str], start: int) -> int:
+    """Where the phrase that starts at `start` ends (exclusive), or -1 when it does not match there.
+
+    One word may stand between two words of a phrase ("бюджет развития Союзного государства", "28 союзных
+    программ", "цена на природный газ"): a phrase is its words in order, not a fixed string.
+    """
+    i = start
+    for offset, part in enumerate(term.parts):
+        if offset == 0:
+            if not _part_matches(part, tokens[i], stems[i]):
+                return -1
+        elif i < len(tokens) and _part_matches(part, tokens[i], stems[i]):
+            pass
+        elif i + 1 < len(tokens) and _part_matches(part, tokens[i + 1], stems[i + 1]):
+            i += 1
+        else:
+            return -1
+        i += 1
+    return i
+
+
+def _part_matches(part: tuple[str, bool], token: str, token_stem: str) -> bool:
+    text, is_prefix = part
+    return token.startswith(text) if is_prefix else token_stem == text
 
 
 def keyword_baseline(topic_set: TopicSet, title: str, text: str) -> Classification:

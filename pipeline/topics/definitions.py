@@ -32,6 +32,7 @@ class Topic:
     threshold: float | None = None  # this topic's own bar, when it differs from the set's
     near: str = ""  # a gate group ("belarus", "russia") whose mention in the same sentence a term needs ...
     away_factor: float = 1.0  # ... to count fully; elsewhere it counts this much
+    context: tuple[Term, ...] = ()  # words that add to the topic only where one of its own terms is present
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class Gate:
     union: tuple[Term, ...]
     pair: tuple[Term, ...]
     off_topic: tuple[Term, ...]
+    others: tuple[Term, ...] = ()  # third states and multilateral bodies: in one sentence with both, a list
 
 
 @dataclass(frozen=True)
@@ -95,18 +97,29 @@ def load_topics(path: Path, weights: dict[str, dict[str, float]] | None = None) 
                     raise ConfigError(f"topics: {path}: topic {n}: key '{key}' is missing")
             terms = _unique(make_term(str(t["t"]), float(t.get("w", 1.0))) for t in raw["terms"])
             exclude = tuple(make_term(str(t)) for t in raw.get("exclude", []))
+            context = _unique(make_term(str(t["t"]), float(t.get("w", 1.0))) for t in raw.get("context", []))
             own = float(raw["threshold"]) if "threshold" in raw else None
             near, away = str(raw.get("near", "")), float(raw.get("away_factor", 1.0))
             if near and near not in ("belarus", "russia", "union"):
                 raise ConfigError(f"topics: {path}: topic {n}: 'near' must be belarus, russia or union, got {near!r}")
             topics.append(
-                Topic(raw["id"], raw["name"], " ".join(raw["description"].split()), terms, exclude, own, near, away)
+                Topic(
+                    raw["id"],
+                    raw["name"],
+                    " ".join(raw["description"].split()),
+                    terms,
+                    exclude,
+                    own,
+                    near,
+                    away,
+                    context,
+                )
             )
         gate_raw = data.get("gate", {})
         gate = Gate(
             *(
                 tuple(make_term(t) for t in gate_raw.get(k, []))
-                for k in ("belarus", "russia", "union", "pair", "off_topic")
+                for k in ("belarus", "russia", "union", "pair", "off_topic", "others")
             )
         )
         options = data.get("classifier", {})

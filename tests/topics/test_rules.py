@@ -1,0 +1,102 @@
+"""The classifier's rules of method, one row a case: a title and a text beside the verdict an analyst gives.
+
+Each row stands for a kind of mistake, not for an item of the labelled sets: a word read as another word, a word
+counted twice, a phrase with a word inside it, a Belarusian form, one side named through a compound, a list
+of countries, a passing mention, the setting of a meeting taken for its subject."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.jobs.classifying import load_topic_set
+from pipeline.settings import load_settings
+from pipeline.topics.classify import Classifier
+from tests.support.paths import ROOT
+
+
+@pytest.fixture(scope="module")
+def classifier() -> Classifier:
+    return Classifier(load_topic_set(load_settings(ROOT / "config" / "unionwatch.toml")))
+
+
+FILLER = " ".join(
+    f"Делегации обсудили гуманитарные связи, номер {n}." for n in range(6)
+)  # sentences on something else, so that the text is long
+
+CASES = [
+    # (case, title, text, in scope, topics it must have, topics it must not have)
+    ("values are not prices",
+     "Лукашенко и Путин говорили о традиционных ценностях",
+     "Президенты Беларуси и России обсудили приверженность традиционным ценностям и ценностям семьи. "
+     "Минск и Москва будут защищать общие ценности.",
+     True, [], ["energy-prices"]),
+    ("a gas price is a price",
+     "Беларусь и Россия договорились о цене на газ",
+     "Цена на газ для Беларуси в 2025 году останется на уровне 128,5 доллара за тысячу кубометров.",
+     True, ["energy-prices"], []),
+    ("pupils are not exercises",
+     "Ученики из Беларуси и России встретились в Смоленске",
+     "Школьники и ученики гимназий Беларуси и России провели совместный слёт; ученикам вручили грамоты.",
+     True, [], ["bases"]),
+    ("a word inside a phrase: the budget of the Union State",
+     "Бюджет развития Союзного государства на 2025 год утверждён",
+     "Совет министров Союзного государства утвердил бюджет развития Союзного государства: из него финансируются "
+     "союзные программы Беларуси и России.",
+     True, ["union-programmes"], []),
+    ("Belarusian forms of the union programmes",
+     "Саюзныя праграмы выкананы на 80 працэнтаў",
+     "Урад Беларусі і Расіі абмеркаваў выкананне саюзных праграм. Савет Міністраў Саюзнай дзяржавы зацвердзіў "
+     "бюджэт Саюзнай дзяржавы на наступны год.",
+     True, ["union-programmes"], []),
+    ("anti-Russian names Russia",
+     "Anti-Russian rhetoric in Belarus has increased",
+     "Officials in Minsk warned that anti-Russian rhetoric in Belarus is being fuelled from abroad.",
+     True, [], []),
+    ("a Russian title with Belarus in passing is Russian news",
+     "Russia's key ally moves to extend death penalty",
+     "The parliament will debate the bill next week. Lawyers criticised the draft. "
+     "The country, a close partner of Moscow, last used the penalty in Minsk.",
+     False, [], []),
+    ("a meeting of the two presidents is not political integration by itself",
+     "Владимир Путин и Александр Лукашенко посетят Волгоград",
+     "Путин и Лукашенко вместе посетят мемориальный комплекс и проведут переговоры, сообщил Кремль.",
+     True, [], ["political-integration"]),
+    ("the Union State's supreme body at work is political integration",
+     "Заседание Высшего государственного совета Союзного государства прошло в Минске",
+     "Лукашенко и Путин провели заседание Высшего государственного совета Союзного государства Беларуси и России.",
+     True, ["political-integration"], []),
+    ("one sentence about tax in a long text is a passing mention",
+     "Беларусь и Россия обсудили культурные обмены",
+     "Министры культуры Беларуси и России обсудили гастроли театров. " + FILLER
+     + " Попутно упомянули налоговый кодекс.",
+     True, [], ["tax-code"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case,title,text,relevant,has,lacks", CASES, ids=[c[0] for c in CASES])
+def test_rules_of_method(
+    classifier: Classifier, case: str, title: str, text: str, relevant: bool, has: list[str], lacks: list[str]
+) -> None:
+    result = classifier.classify(title, text)
+    assert result.relevant is relevant, result.why
+    assert set(has) <= set(result.topic_ids), (result.topic_ids, result.why)
+    assert not set(lacks) & set(result.topic_ids), result.topics
+
+
+def test_a_word_two_terms_match_counts_once(classifier: Classifier) -> None:
+    """налог* and налогооблож* both match "налогообложение": one word, one mention, the more specific term."""
+    text = "Беларусь и Россия обсудили налогообложение."
+    [once] = [m for m in classifier.mentions([text]) if m[2] == "tax-code"]
+    assert once[1].text == "налогооблож*"
+
+
+@pytest.mark.parametrize(
+    "pair,listed",
+    [
+        ("Россия и Белоруссия подписали соглашение", "Россия, Казахстан и Белоруссия подписали соглашение"),
+        ("Russia and Belarus sign a treaty", "Russia, Belarus and Armenia sign a treaty in the EAEU"),
+    ],
+    ids=["ru", "en"],
+)
+def test_a_list_of_states_counts_half_the_pair(classifier: Classifier, pair: str, listed: str) -> None:
+    assert classifier.classify(listed, "").relevance <= classifier.classify(pair, "").relevance / 2
