@@ -187,7 +187,12 @@ class Classifier:
             f"in title {in_title:.1f}, off-topic {off:.1f}"
         )
         if not relevant:
-            return Classification(False, round(relevance, 2), (), why)
+            return Classification(
+                False,
+                round(relevance, 2),
+                (),
+                f"{why}; {_missing(belarus, russia, relevance, needed, needed > ts.relevance_threshold)}",
+            )
         matches = []
         for topic in ts.topics:
             score = topic_scores.get(topic.id, 0.0)
@@ -202,6 +207,16 @@ class Classifier:
             matches.append(TopicMatch(topic.id, round(score, 2), evidence, terms))
         matches.sort(key=lambda m: -m.score)
         return Classification(True, round(relevance, 2), tuple(matches), why)
+
+
+def _missing(belarus: float, russia: float, relevance: float, needed: float, doubled: bool) -> str:
+    """Why the gate said no, in the terms a reader can act on."""
+    absent = [side for side, score in (("Belarus", belarus), ("Russia", russia)) if score <= 0]
+    if absent:
+        return f"out of scope: {' and '.join(absent)} not named (by name, capital, leader, or an institution)"
+    return f"out of scope: relevance {relevance:.1f} below the {needed:.1f} needed" + (
+        " (neither side is in the title: one there, or the union itself, would halve it)" if doubled else ""
+    )
 
 
 PASSING_MIN_SENTENCES = 6  # a text this long whose topic words sit in one body sentence mentions it in passing

@@ -100,3 +100,17 @@ def test_a_word_two_terms_match_counts_once(classifier: Classifier) -> None:
 )
 def test_a_list_of_states_counts_half_the_pair(classifier: Classifier, pair: str, listed: str) -> None:
     assert classifier.classify(listed, "").relevance <= classifier.classify(pair, "").relevance / 2
+
+
+@pytest.mark.parametrize(
+    "title,text,reason",
+    [
+        ("Посевная в Беларуси", "Лукашенко провёл совещание о посевной в Минске.", "Russia not named"),
+        ("Посевная идёт по плану", "Лукашенко провёл совещание. Министр упомянул Москву.",
+         "below the 4.0 needed (neither side is in the title"),
+    ],
+    ids=["a side missing", "too little of both"],
+)  # fmt: skip
+def test_out_of_scope_says_what_the_gate_needed(classifier: Classifier, title: str, text: str, reason: str) -> None:
+    result = classifier.classify(title, text)
+    assert not result.relevant and reason in result.why, result.why
