@@ -58,7 +58,12 @@ class ExtractSettings(BaseModel):
 
     enabled: bool = Field(True, description="fetch and extract the article behind every new item")
     min_feed_text: int = Field(800, ge=0, description="characters of feed full text that make a page fetch needless")
-    workers: int = Field(2, ge=0, le=32, description="extraction processes (0: in-process, for debugging)")
+    workers: int = Field(
+        2,
+        ge=0,
+        le=32,
+        description="worker processes, started once a crawl has more than 48 jobs (0: all in this process)",
+    )
     max_attempts: int = Field(3, ge=1, description="tries before an article that fails to fetch is left alone")
     recheck_hours: float = Field(6.0, ge=0, description="fetch young articles again after this long, to see edits")
     recheck_days: float = Field(3.0, ge=0, description="articles older than this are not checked for edits")
