@@ -115,9 +115,9 @@ class Classifier:
                 for i, token in enumerate(tokens)
                 if "-" in token
                 for piece in token.split("-")
-                if len(piece) >= 3 and piece != token
+                if len(piece) >= 3
                 for term, group, weight in self._candidates(piece, stem(piece))
-                if len(term.parts) == 1 and _part_matches(term.parts[0], piece, stem(piece))
+                if len(term.parts) == 1  # the candidates are chosen by their first (here only) word
             ]
             found.sort(key=lambda m: (m[0], -(m[1] - m[0]), -m[4], -len(m[2].parts[0][0])))
             covered: dict[str, set[int]] = defaultdict(set)
@@ -230,23 +230,20 @@ def _passing(hits: _Hits, sentence_count: int) -> bool:
 
 
 def _match_end(term: Term, tokens: list[str], stems: list[str], start: int) -> int:
-    """Where the phrase that starts at `start` ends (exclusive), or -1 when it does not match there.
+    """Where the phrase whose first word is `tokens[start]` ends (exclusive), or -1 when the rest does not follow.
 
-    One word may stand between two words of a phrase ("бюджет развития Союзного государства", "28 союзных
-    программ", "цена на природный газ"): a phrase is its words in order, not a fixed string.
+    The first word has matched already (the candidates are chosen by it). One word may stand between two words
+    of a phrase ("бюджет развития Союзного государства", "28 союзных программ", "цена на природный газ"): a
+    phrase is its words in order, not a fixed string.
     """
-    i = start
-    for offset, part in enumerate(term.parts):
-        if offset == 0:
-            if not _part_matches(part, tokens[i], stems[i]):
-                return -1
-        elif i < len(tokens) and _part_matches(part, tokens[i], stems[i]):
-            pass
-        elif i + 1 < len(tokens) and _part_matches(part, tokens[i + 1], stems[i + 1]):
+    i = start + 1
+    for part in term.parts[1:]:
+        if i < len(tokens) and _part_matches(part, tokens[i], stems[i]):
             i += 1
+        elif i + 1 < len(tokens) and _part_matches(part, tokens[i + 1], stems[i + 1]):
+            i += 2
         else:
             return -1
-        i += 1
     return i
 
 

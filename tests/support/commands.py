@@ -58,7 +58,7 @@ def unionwatch(config: Path, *args: str, cwd: Path | None = None, **env: str) ->
 def installed(*args: str, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
     """The installed `unionwatch` command in a process of its own."""
     return subprocess.run(
-        [str(EXECUTABLE), *args], capture_output=True, text=True, env=clean_environment(**env), cwd=cwd
+        installed_command(*args), capture_output=True, text=True, env=clean_environment(**env), cwd=cwd
     )
 
 
