@@ -91,3 +91,4 @@ class WeekItem:
     cluster: int  # the story it belongs to (minus its own id when it has no copies)
     topics: dict[str, TopicHit] = field(default_factory=dict)
     carriers: tuple[str, ...] = ()  # other feeds that carried this very item
+    lead: str = ""  # the start of its text, for a headline when the title is only a channel's name

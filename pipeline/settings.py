@@ -109,6 +109,9 @@ class Settings(BaseSettings):
     digest_hour: int = Field(7, ge=0, le=23, description="local hour from which the past week's digest is due")
     schedule_crawl: str = Field("0 */3 * * *", description="crontab expression (in `timezone`) for `schedule`'s crawl")
     schedule_digest: str = Field("0 7 * * 1", description="crontab expression for building and sending the digest")
+    schedule_retrain: str = Field(
+        "30 6 * * 1", description="crontab expression for retraining the learned model on new corrections"
+    )
     misfire_grace: int = Field(6 * 3600, ge=1, description="seconds a missed scheduled run may still start late")
 
     @field_validator("mail_to", mode="before")
@@ -118,7 +121,7 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
-    @field_validator("schedule_crawl", "schedule_digest")
+    @field_validator("schedule_crawl", "schedule_digest", "schedule_retrain")
     @classmethod
     def _cron(cls, value: str) -> str:
         from pipeline.cron import cron_trigger

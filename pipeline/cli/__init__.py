@@ -70,6 +70,7 @@ for _module in (
     cli.add_command(_module.command)
 cli.add_command(topics_cmd.classify_command)
 cli.add_command(topics_cmd.eval_command)
+cli.add_command(topics_cmd.eval_stories_command)
 
 
 def main(args: list[str] | None = None) -> None:

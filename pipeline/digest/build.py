@@ -47,8 +47,19 @@ class StoryView:
     published: str
     lang: str
     extract: list[str]
-    topics: list[str]
+    topics: list[str]  # drawn from all the story's items
     also_reported_by: list[Link] = field(default_factory=list)
+    first_seen: str = ""
+    languages: list[str] = field(default_factory=list)
+    copies: list[Copy] = field(default_factory=list)  # the story's other items: other outlets, other languages
+
+
+@dataclass
+class Copy:
+    title: str
+    source: str
+    url: str
+    lang: str
 
 
 @dataclass
@@ -265,7 +276,7 @@ def build_digest(facts: WeekFacts, charts: dict[str, str] | None = None) -> Dige
 def _section(topic: str, name: str, found: list[Story], facts: WeekFacts) -> Section:
     mine = rank([s for s in found if any(topic in i.topics for i in (s.lead, *s.copies))], topic)
     trend = next((t for t in facts.trends if t.topic == topic), None)
-    count = sum(1 for item in facts.items if topic in item.topics)
+    count = len(mine)  # stories, as the trends count them: four copies of one report are one
     names = dict(facts.topics)
     return Section(
         topic=topic,
@@ -295,6 +306,7 @@ def _story_view(story: Story, names: dict[str, str], topic: str | None = None) -
         for source in (item.source, *item.carriers):
             if source != lead.source and source not in others:
                 others[source] = Link(clean_text(source), safe_url(item.url))
+    items = (lead, *story.copies)
     return StoryView(
         id=lead.id,
         title=title or "(untitled)",
@@ -303,8 +315,11 @@ def _story_view(story: Story, names: dict[str, str], topic: str | None = None) -
         published=iso_utc(lead.when),
         lang=lead.lang,
         extract=extract[:EXTRACT_SENTENCES],
-        topics=[t for t in names if t in lead.topics],
+        topics=[t for t in names if any(t in item.topics for item in items)],
         also_reported_by=list(others.values()),
+        first_seen=iso_utc(story.first_seen),
+        languages=sorted({item.lang for item in items if item.lang}),
+        copies=[Copy(clean_text(c.title), clean_text(c.source), safe_url(c.url), c.lang) for c in story.copies],
     )
 
 
@@ -386,7 +401,7 @@ def _headlines(
 
 
 def _trend_note(trend: Trend, name: str) -> str:
-    items = _count(trend.this_week, "item", "items")
+    items = _count(trend.this_week, "story", "stories")
     if trend.flag == "back":
         return f"{name} is back: {items} after weeks of silence"
     if trend.flag == "spike":

@@ -24,7 +24,7 @@ from pipeline.articles.fingerprint import SignatureIndex
 from pipeline.articles.language import detect_language
 from pipeline.errors import FetchError, RefusedURLError
 from pipeline.ingest.fetch import Fetcher
-from pipeline.jobs.classifying import extract_and_classify, feed_text_and_classify, load_classifier
+from pipeline.jobs.classifying import extract_and_classify, feed_text_and_classify, load_classifier, worker_files
 from pipeline.jobs.workers import in_pool
 from pipeline.jobs.writer import BatchWriter
 from pipeline.settings import Settings
@@ -48,7 +48,7 @@ class ArticleStage:
         self.fetcher, self.pool, self.engine, self.settings, self.clock = fetcher, pool, engine, settings, clock
         self.writer = writer
         self.classifier = load_classifier(settings)
-        self._topics = (str(settings.topics), str(settings.baseline_dir))
+        self._topics = worker_files(settings)
         self.limits = settings.extract
         self.counts: Counter[str] = Counter()
         self.new_versions = 0

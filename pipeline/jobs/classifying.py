@@ -6,7 +6,7 @@ import functools
 import json
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,12 +16,19 @@ from sqlmodel import Session
 
 from pipeline.articles.extract import Extracted, extract_article, from_feed_text
 from pipeline.errors import ConfigError
+from pipeline.files import write_atomic
 from pipeline.settings import Settings
+from pipeline.store import corrections as correction_store
 from pipeline.store import topics as topic_store
-from pipeline.topics.classify import Classifier
+from pipeline.store.models import Item
+from pipeline.topics import corrections, learned
+from pipeline.topics.classify import MAX_TEXT, Classifier
 from pipeline.topics.definitions import TopicSet, load_topics
+from pipeline.topics.evaluate import read_labelled
+from pipeline.topics.learned import Model, Row, dense_features, stem_slots
 
 WEIGHTS_FILE = "weights.json"
+MODEL_FILE = "model.npz"  # the learned second opinion (topics/learned.py), beside the baseline's term weights
 
 
 def load_topic_set(settings: Settings) -> TopicSet:
@@ -40,23 +47,133 @@ def topic_set_from(topics: Path, baseline_dir: Path) -> TopicSet:
     return load_topics(topics, weights)
 
 
-def load_classifier(settings: Settings) -> Classifier:
-    return Classifier(load_topic_set(settings))
+def load_classifier(settings: Settings, *, learned: bool = True) -> Classifier:
+    """The lexicon, with the learned model when one has been trained (and `learned` is not turned off)."""
+    return Classifier(load_topic_set(settings), load_model(model_path(settings)) if learned else None)
+
+
+def model_path(settings: Settings) -> Path:
+    """The model this deployment retrained (in the data folder) if any, else the one shipped in baseline/."""
+    own = settings.data_dir / MODEL_FILE
+    return own if own.exists() else settings.baseline_dir / MODEL_FILE
+
+
+def worker_files(settings: Settings) -> tuple[str, str, str]:
+    """What a worker process needs to build the same classifier: plain strings, picklable."""
+    return str(settings.topics), str(settings.baseline_dir), str(model_path(settings))
+
+
+def load_model(path: Path) -> Model | None:
+    if not path.exists():
+        return None
+    try:
+        return learned.loads(path.read_bytes())
+    except (OSError, ValueError, KeyError, EOFError) as exc:
+        raise ConfigError(f"classifier: {path}: unreadable learned model ({exc}); retrain it or remove it") from exc
+
+
+def lexicon_fingerprint(topics: Path, baseline_dir: Path) -> str:
+    """What the model's lexicon features were computed with: a retrain is due when this changes."""
+    weights = baseline_dir / WEIGHTS_FILE
+    return learned.fingerprint(
+        topics.read_text(encoding="utf-8"), weights.read_text(encoding="utf-8") if weights.exists() else ""
+    )
 
 
 @functools.lru_cache(maxsize=4)
-def _cached(topics: str, baseline_dir: str, stamp: tuple[float, float]) -> Classifier:
-    return Classifier(topic_set_from(Path(topics), Path(baseline_dir)))
+def _cached(topics: str, baseline_dir: str, model: str, stamp: tuple[float, float, float]) -> Classifier:
+    return Classifier(topic_set_from(Path(topics), Path(baseline_dir)), load_model(Path(model)))
 
 
-def worker_classifier(topics: str, baseline_dir: str) -> Classifier:
+def worker_classifier(topics: str, baseline_dir: str, model_file: str) -> Classifier:
     """The classifier inside a worker process: built once, rebuilt only when the files change."""
     weights = Path(baseline_dir) / WEIGHTS_FILE
-    stamp = (Path(topics).stat().st_mtime, weights.stat().st_mtime if weights.exists() else 0.0)
-    return _cached(topics, baseline_dir, stamp)
+    model = Path(model_file)
+    stamp = (
+        Path(topics).stat().st_mtime,
+        weights.stat().st_mtime if weights.exists() else 0.0,
+        model.stat().st_mtime if model.exists() else 0.0,
+    )
+    return _cached(topics, baseline_dir, model_file, stamp)
 
 
-def extract_and_classify(body: bytes, *, title: str, topics: tuple[str, str], **options: Any) -> Extracted:
+def training_row(lexicon: Classifier, title: str, text: str, relevant: bool, topics: frozenset[str], **kw: Any) -> Row:
+    """One labelled item as the learned model reads it: the lexicon's verdict and scores, and the stems."""
+    text = text[:MAX_TEXT]
+    verdict = lexicon.classify(title, text)
+    ids = [t.id for t in lexicon.topic_set.topics]
+    return Row(
+        dense_features(dict(verdict.scores), verdict.relevance, verdict.relevant, ids),
+        stem_slots(title, text),
+        relevant,
+        topics,
+        verdict.relevant,
+        frozenset(verdict.topic_ids),
+        **kw,
+    )
+
+
+@dataclass(frozen=True)
+class Retrained:
+    model: Model
+    labelled: int  # rows from labelled files (or kept from the previous model)
+    corrections: int
+    seconds: float
+    path: Path
+
+
+def retrain(settings: Settings, engine: Engine, labelled_files: list[Path], out: Path | None = None) -> Retrained:
+    """Train the learned model on labelled files (or the labelled rows the current model kept) and every
+    analyst's correction in the store; write it to `out`, by default this deployment's own model in the data
+    folder (which then wins over the one shipped in baseline/)."""
+    started = time.perf_counter()
+    lexicon = load_classifier(settings, learned=False)
+    ids = [t.id for t in lexicon.topic_set.topics]
+    rows: list[Row] = []
+    for path in labelled_files:
+        for labelled_item in read_labelled(path):
+            rows.append(
+                training_row(
+                    lexicon,
+                    labelled_item.title,
+                    labelled_item.text,
+                    labelled_item.relevant,
+                    labelled_item.topics,
+                    source=f"eval:{path.name}:{labelled_item.id}",
+                )
+            )
+    if not labelled_files:
+        previous = load_model(model_path(settings))
+        rows = [r for r in (previous.rows if previous else []) if not r.source.startswith("correction")]
+    labelled = len(rows)
+    with Session(engine) as session:
+        for item_id, labels in correction_store.by_item(session).items():
+            item = session.get(Item, item_id)
+            if item is None:
+                continue
+            text = item.text or item.summary
+            verdict = corrections.apply(lexicon.classify(item.title, text), labels)
+            rows.append(
+                training_row(
+                    lexicon,
+                    item.title,
+                    text,
+                    verdict.relevant,
+                    frozenset(verdict.topic_ids),
+                    weight=learned.CORRECTION_WEIGHT,
+                    source=f"correction:{item_id}",
+                )
+            )
+    if not rows:
+        raise ConfigError("classifier: nothing to train on: give --labelled FILE, or correct items first")
+    model = learned.train(rows, ids, lexicon_fingerprint(settings.topics, settings.baseline_dir))
+    target = out or settings.data_dir / MODEL_FILE
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(target, learned.dumps(model))
+    return Retrained(model, labelled, len(rows) - labelled, time.perf_counter() - started, target)
+
+
+def extract_and_classify(body: bytes, *, title: str, topics: tuple[str, str, str], **options: Any) -> Extracted:
     """Worker job: extraction and classification together, so the event loop's process does neither."""
     result = extract_article(body, **options)
     if result.status not in ("ok", "feed"):
@@ -64,7 +181,7 @@ def extract_and_classify(body: bytes, *, title: str, topics: tuple[str, str], **
     return replace(result, classification=worker_classifier(*topics).classify(title, result.text))
 
 
-def feed_text_and_classify(text: str, *, title: str, topics: tuple[str, str], lang_hint: str = "") -> Extracted:
+def feed_text_and_classify(text: str, *, title: str, topics: tuple[str, str, str], lang_hint: str = "") -> Extracted:
     result = from_feed_text(text, lang_hint=lang_hint)
     return replace(result, classification=worker_classifier(*topics).classify(title, result.text))
 

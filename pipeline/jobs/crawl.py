@@ -28,7 +28,8 @@ from pipeline.ingest.feedlist import load_sources
 from pipeline.ingest.fetch import Fetcher
 from pipeline.ingest.parse import parse_feed
 from pipeline.jobs.articles import ArticleStage
-from pipeline.jobs.classifying import worker_classifier
+from pipeline.jobs.classifying import worker_classifier, worker_files
+from pipeline.jobs.stories import assign_stories
 from pipeline.jobs.workers import in_pool, make_pool
 from pipeline.jobs.writer import BatchWriter
 from pipeline.settings import Settings
@@ -63,6 +64,7 @@ class CrawlSummary:
     items_new: int = 0
     items_seen: int = 0
     articles: str = ""
+    stories: tuple[int, int] = (0, 0)  # in-scope items given a story, of which joined another item's
     seconds: float = 0.0
     outcomes: list[FeedOutcome] = field(default_factory=list)
 
@@ -71,6 +73,11 @@ class CrawlSummary:
             f"crawl: {self.fetched} feeds fetched, {self.not_modified} not modified, {self.failed} failed; "
             f"{self.items_new} items new, {self.items_seen} seen again; "
             + (f"{self.articles}; " if self.articles else "")
+            + (
+                f"{self.stories[0]} in scope, {self.stories[0] - self.stories[1]} new stories; "
+                if self.stories[0]
+                else ""
+            )
             + f"{self.seconds:.1f}s"
         )
 
@@ -176,6 +183,7 @@ async def crawl_async(settings: Settings, engine: Engine, options: CrawlOptions 
                 summary.articles = stage.summary()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+    summary.stories = assign_stories(engine, clock())
     summary.seconds = time.perf_counter() - started
     with Session(engine) as session:
         run_row = session.get(CrawlRun, run_id)
@@ -216,7 +224,7 @@ async def _crawl_feed(
     error: UnionWatchError | None = None
     parsed: ParsedFeed | None = None
     verdicts: dict[str, Classification] = {}
-    topics = (str(settings.topics), str(settings.baseline_dir))
+    topics = worker_files(settings)
     try:
         body = await fetcher.get(feed.url, etag=feed.etag, last_modified=feed.last_modified, accept=FEED_ACCEPT)
         if not body.not_modified:
@@ -239,7 +247,7 @@ async def _crawl_feed(
 
 
 def parse_and_classify(
-    body: bytes, name: str, content_type: str, base_url: str, topics: tuple[str, str]
+    body: bytes, name: str, content_type: str, base_url: str, topics: tuple[str, str, str]
 ) -> tuple[ParsedFeed, dict[str, Classification]]:
     """Worker job: parse the feed and give every entry a first verdict from its title and teaser (or the
     feed's own full text); the article stage judges again when it has the page."""

@@ -7,8 +7,8 @@ and the file system meet for the digest; every step takes the week and `now` exp
 from __future__ import annotations
 
 import logging
-from collections import Counter, defaultdict
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from pipeline.articles.events import headline, repeated_titles, squash
 from pipeline.digest.build import Digest, FeedProblem, WeekFacts, build_digest, iso_utc
 from pipeline.digest.changes import Edit, EditSummary, FigureNote, FigureReport, figure_notes, summarise_edit, trend
 from pipeline.digest.charts import trend_png
@@ -61,12 +62,12 @@ def gather(settings: Settings, engine: Engine, week: Week, now: datetime) -> Wee
     indicators = load_indicators(settings.baseline_dir / FACTS_FILE)
     trend_weeks = weeks_ending(week, TREND_WEEKS)
     with Session(engine) as session:
-        items = weekly.week_items(session, start, end)
+        items = _readable(weekly.week_items(session, start, end))
         first_seen = weekly.cluster_first_seen(session, (i.cluster for i in items))
-        counts: dict[str, Counter[Week]] = defaultdict(Counter)
-        for topic, moment in weekly.topic_times(session, trend_weeks[0].start(zone), end):
-            counts[topic][Week.of(moment, zone)] += 1
-        trends = [trend(topic, [counts[topic][w] for w in trend_weeks]) for topic, _ in topics]
+        seen: dict[str, dict[Week, set[int]]] = defaultdict(lambda: defaultdict(set))
+        for topic, moment, story in weekly.topic_times(session, trend_weeks[0].start(zone), end):
+            seen[topic][Week.of(moment, zone)].add(story)
+        trends = [trend(topic, [len(seen[topic][w]) for w in trend_weeks]) for topic, _ in topics]
         edits = _edits(session, start, end)
         notes = _figures(session, indicators, [*items, *(e.item for e in edits)], start, end)
         troubles = weekly.feed_troubles(session, start, end)
@@ -158,3 +159,11 @@ def write_digest(digest: Digest, out_dir: Path, templates_dir: Path | None = Non
 def _problem(trouble: weekly.FeedTrouble) -> FeedProblem:
     since = iso_utc(trouble.failing_since) if trouble.failing_since else None
     return FeedProblem(trouble.name, trouble.url, since, trouble.error, trouble.failures)
+
+
+def _readable(items: list[WeekItem]) -> list[WeekItem]:
+    """Items with a headline a reader can use: a Telegram post's title is its channel's name."""
+    named = repeated_titles((i.source, i.title) for i in items if i.lead)
+    return [
+        replace(i, title=headline(i.title, i.lead, i.source, bare=(i.source, squash(i.title)) in named)) for i in items
+    ]

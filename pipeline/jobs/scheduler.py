@@ -33,10 +33,12 @@ from sqlmodel import Session
 
 from pipeline.cron import cron_trigger
 from pipeline.errors import LockedError
+from pipeline.jobs.classifying import classify_all, retrain
 from pipeline.jobs.crawl import crawl
 from pipeline.jobs.deliver import due_week, ensure_digest, send, send_pending
 from pipeline.jobs.lock import RunLock
 from pipeline.settings import Settings
+from pipeline.store import corrections as correction_store
 from pipeline.store import deliveries, weekly
 
 log = logging.getLogger("unionwatch.schedule")
@@ -61,6 +63,21 @@ def digest_step(settings: Settings, engine: Engine) -> str:
         if retried.weeks:
             lines.append(retried.line())
     return "; ".join(lines)
+
+
+def retrain_step(settings: Settings, engine: Engine) -> str:
+    """Weekly, before the digest: what analysts corrected since the last training teaches the model."""
+    with RunLock(engine, settings.data_dir, "unionwatch schedule: retrain"):
+        with Session(engine) as session:
+            corrected = len(correction_store.by_item(session))
+        if not corrected:
+            return "retrain: no corrections yet, the model stays as it is"
+        done = retrain(settings, engine, [])
+        items, seconds = classify_all(settings, engine, datetime.now(UTC))
+    return (
+        f"retrain: model trained on {done.labelled} labelled items and {done.corrections} corrections; "
+        f"{items} items re-classified in {seconds:.1f}s"
+    )
 
 
 class _Steps:
@@ -124,7 +141,11 @@ def serve(settings: Settings, engine: Engine) -> None:
         executors={"default": ThreadPoolExecutor(1)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": settings.misfire_grace},
     )
-    steps = {"crawl": (crawl_step, settings.schedule_crawl), "digest": (digest_step, settings.schedule_digest)}
+    steps = {
+        "crawl": (crawl_step, settings.schedule_crawl),
+        "digest": (digest_step, settings.schedule_digest),
+        "retrain": (retrain_step, settings.schedule_retrain),
+    }
     runner = _Steps()
     late = overdue(settings, engine, datetime.now(UTC))
     for name, (step, expression) in steps.items():

@@ -77,7 +77,8 @@ def gather(settings: Settings, engine: Engine, now: datetime) -> Status:
             for f in feeds
             if f.failing_since is not None
         ]
-        topics = Counter(topic for topic, _ in weekly.topic_times(session, week.start(zone), now))
+        stories = {(topic, story) for topic, _, story in weekly.topic_times(session, week.start(zone), now)}
+        topics = Counter(topic for topic, _ in stories)  # stories, not copies
         items = weekly.count_items(session, week.start(zone), now)
         digest = session.exec(select(DigestRecord).order_by(col(DigestRecord.week).desc())).first()
         states: Counter[str] = Counter()

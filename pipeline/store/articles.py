@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from pipeline.articles.extract import Extracted
 from pipeline.articles.fingerprint import text_hash
 from pipeline.store import topics as topic_store
+from pipeline.store.corrections import corrected
 from pipeline.store.models import Feed, Item, ItemVersion
 from pipeline.topics.classify import Classification
 
@@ -173,6 +174,7 @@ def apply_result(
     else:
         values["extraction_reason"] = f"recheck: {result.reason}"
     if verdict is not None:
+        verdict = corrected(session, job.item_id, verdict)
         values.update(relevant=verdict.relevant, relevance=verdict.relevance, classified_at=now)
         topic_store.replace_topics(session, job.item_id, verdict)
     session.execute(update(Item).where(col(Item.id) == job.item_id).values(**values))
@@ -192,11 +194,13 @@ def versions_of(session: Session, item_id: int) -> list[ItemVersion]:
     return list(session.exec(query).all())
 
 
-def cluster_members(session: Session, cluster_id: int) -> list[tuple[Item, str]]:
+def cluster_members(session: Session, cluster_id: int, *, story: bool = False) -> list[tuple[Item, str]]:
+    """The items of a near-duplicate cluster, or (`story`) of a story: the event across outlets."""
+    column = Item.story_id if story else Item.cluster_id
     query = (
         select(Item, Feed.name)
         .join(Feed, col(Feed.id) == Item.feed_id)
-        .where(Item.cluster_id == cluster_id)
+        .where(column == cluster_id)
         .order_by(col(Item.first_seen_at), col(Item.id))
     )
     return [(i, n) for i, n in session.exec(query).all()]

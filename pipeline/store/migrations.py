@@ -249,6 +249,26 @@ ITEMS_FTS = [
 ]
 
 
+def _0005_stories(op: Operations) -> None:
+    with op.batch_alter_table("items") as batch:
+        batch.add_column(sa.Column("story_id", sa.Integer(), nullable=True))
+        batch.create_index("ix_items_story_id", ["story_id"])
+
+
+def _0006_corrections(op: Operations) -> None:
+    op.create_table(
+        "corrections",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("item_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("topic", sa.String(length=64), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["item_id"], ["items.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_corrections_item_id", "corrections", ["item_id"])
+
+
 def _has_fts5(conn: Connection) -> bool:
     try:
         conn.exec_driver_sql("CREATE VIRTUAL TABLE temp.fts5_probe USING fts5(x)")
@@ -263,6 +283,8 @@ MIGRATIONS: list[Migration] = [
     ("0002_full_text", _0002_full_text),
     ("0003_topics", _0003_topics),
     ("0004_digests", _0004_digests),
+    ("0005_stories", _0005_stories),
+    ("0006_corrections", _0006_corrections),
 ]
 
 _TABLE = sa.Table(

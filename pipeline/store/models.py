@@ -130,11 +130,24 @@ class Item(SQLModel, table=True):
     site_name: str = Field(default="", max_length=200)
     text_hash: str | None = Field(default=None, max_length=64)
     minhash: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
-    cluster_id: int | None = Field(default=None, index=True)
+    cluster_id: int | None = Field(default=None, index=True)  # near-duplicate copies (MinHash)
     # classification (migration 0003)
     relevant: bool | None = Field(default=None, index=True)
     relevance: float = 0.0
     classified_at: datetime | None = _time()
+    # stories (migration 0005): the event an item reports, across outlets and languages
+    story_id: int | None = Field(default=None, index=True)
+
+
+class Correction(SQLModel, table=True):
+    """An analyst's word on an item (migration 0006): it outranks the classifier, now and on every re-run."""
+
+    __tablename__ = "corrections"
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="items.id", index=True)
+    kind: str = Field(max_length=20)  # topic, not, out-of-scope, in-scope
+    topic: str | None = Field(default=None, max_length=64)
+    created_at: datetime = _time(nullable=False)
 
 
 class ItemTopic(SQLModel, table=True):

@@ -8,12 +8,15 @@ from datetime import datetime
 from sqlalchemy import Table, bindparam, delete, func, insert, update
 from sqlmodel import Session, col, select
 
+from pipeline.store.corrections import corrected
 from pipeline.store.models import Item, ItemTopic
 from pipeline.topics.classify import Classification
 
 
 def save(session: Session, item_id: int, result: Classification, now: datetime) -> None:
-    """Replace the item's verdict and topics with these; the caller commits."""
+    """Replace the item's verdict and topics with these, an analyst's corrections laid over them; the caller
+    commits."""
+    result = corrected(session, item_id, result)
     session.execute(
         update(Item)
         .where(col(Item.id) == item_id)

@@ -19,6 +19,7 @@ from pipeline.domain import TopicHit, WeekItem
 from pipeline.store.models import CrawlRun, Feed, Item, ItemVersion, as_utc
 
 CHUNK = 500
+LEAD = 600  # characters of text the digest reads of an item: enough for a headline when the title is a name
 # Core columns: typed as columns (the models' attributes are typed as their Python values)
 _item = SQLModel.metadata.tables["items"].c
 _topic = SQLModel.metadata.tables["item_topics"].c
@@ -31,6 +32,11 @@ _crawl = SQLModel.metadata.tables["crawl_runs"].c
 
 def item_time() -> ColumnElement[datetime]:
     return func.coalesce(_item.published_at, _item.first_seen_at)
+
+
+def best_text() -> ColumnElement[str]:
+    """The extracted text, else the feed's full text, else its summary (a crawl without articles has only those)."""
+    return func.coalesce(func.nullif(_item.text, ""), func.nullif(_item.content, ""), _item.summary)
 
 
 def in_span(start: datetime, end: datetime) -> ColumnElement[bool]:
@@ -77,9 +83,11 @@ def items_by_id(session: Session, ids: Iterable[int]) -> list[WeekItem]:
                 _item.published_at,
                 _item.first_seen_at,
                 _item.cluster_id,
+                _item.story_id,
+                func.substr(best_text(), 1, LEAD),
             ).where(_item.id.in_(chunk))
         )
-        for item_id, title, canonical, url, feed_id, lang, published, first_seen, cluster in rows:
+        for item_id, title, canonical, url, feed_id, lang, published, first_seen, cluster, story, lead in rows:
             source = feeds.get(feed_id, "?")
             result.append(
                 WeekItem(
@@ -89,7 +97,8 @@ def items_by_id(session: Session, ids: Iterable[int]) -> list[WeekItem]:
                     source=source,
                     lang=lang,
                     when=published or first_seen,
-                    cluster=cluster if cluster is not None else -item_id,
+                    cluster=story if story is not None else cluster if cluster is not None else -item_id,
+                    lead=lead or "",
                     topics=topics.get(item_id, {}),
                     carriers=tuple(sorted(set(carriers.get(item_id, ())) - {source})),
                 )
@@ -98,15 +107,17 @@ def items_by_id(session: Session, ids: Iterable[int]) -> list[WeekItem]:
 
 
 def cluster_first_seen(session: Session, clusters: Iterable[int]) -> dict[int, datetime]:
-    """The earliest item time of each story cluster, over the whole store."""
+    """The earliest item time of each story, over the whole store (a story id where the item has one, else
+    its near-duplicate cluster)."""
     wanted = sorted({c for c in clusters if c >= 0})
     first: dict[int, datetime] = {}
+    story = func.coalesce(_item.story_id, _item.cluster_id)
     for start in range(0, len(wanted), CHUNK):
         chunk = wanted[start : start + CHUNK]
         for cluster, earliest in session.execute(
-            select(_item.cluster_id, func.min(item_time()))
-            .where(_item.cluster_id.in_(chunk))
-            .group_by(_item.cluster_id)
+            select(story, func.min(item_time()))
+            .where(or_(_item.story_id.in_(chunk), and_(_item.story_id.is_(None), _item.cluster_id.in_(chunk))))
+            .group_by(story)
         ):
             moment = as_utc(earliest)
             if cluster is not None and moment is not None:
@@ -114,15 +125,20 @@ def cluster_first_seen(session: Session, clusters: Iterable[int]) -> dict[int, d
     return first
 
 
-def topic_times(session: Session, start: datetime, end: datetime) -> Iterator[tuple[str, datetime]]:
-    """(topic, item time) for every in-scope item's topic in the span: the raw material of the trends."""
+def topic_times(session: Session, start: datetime, end: datetime) -> Iterator[tuple[str, datetime, int]]:
+    """(topic, item time, story) for every in-scope item's topic in the span: the raw material of the trends,
+    which count stories, so that four copies of one report are one."""
     rows = session.execute(
-        select(_topic.topic, _item.published_at, _item.first_seen_at)
+        select(_topic.topic, _item.published_at, _item.first_seen_at, _item.id, _item.story_id, _item.cluster_id)
         .join(Item, _item.id == _topic.item_id)
         .where(in_span(start, end), _item.relevant.is_(True))
     )
-    for topic, published, first_seen in rows:
-        yield topic, published or first_seen
+    for topic, published, first_seen, item_id, story, cluster in rows:
+        yield (
+            topic,
+            published or first_seen,
+            story if story is not None else cluster if cluster is not None else -item_id,
+        )
 
 
 @dataclass(frozen=True)

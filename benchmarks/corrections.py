@@ -1,0 +1,106 @@
+"""Do an analyst's corrections teach the classifier? A simulation on the dev set.
+
+For each topic: the model is trained on train.jsonl alone (the base). The deployed classifier (lexicon and
+that model) is run on dev.jsonl; of the dev items it gets wrong on the topic, a random half is "corrected" (added
+as corrections with their gold labels, as `unionwatch items label` would store them) and the model retrained.
+The topic's F1 is then measured on the dev items that were not corrected, before and after. Five random draws
+per topic; minimum and median of the lift.
+
+    .venv/bin/python benchmarks/corrections.py [--draws 5]
+
+Needs ../shared/eval; prints the machine's load, since training takes a few seconds a draw.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pipeline.jobs.classifying import lexicon_fingerprint, load_classifier, training_row  # noqa: E402
+from pipeline.settings import load_settings  # noqa: E402
+from pipeline.topics import learned  # noqa: E402
+from pipeline.topics.classify import Classifier  # noqa: E402
+from pipeline.topics.evaluate import Labelled, read_labelled  # noqa: E402
+
+EVAL = ROOT.parent / "shared" / "eval"
+
+
+def f1(classifier: Classifier, items: list[Labelled], topic: str) -> float:
+    tp = fp = fn = 0
+    for item in items:
+        verdict = classifier.classify(item.title, item.text)
+        predicted = verdict.relevant and topic in verdict.topic_ids
+        gold = item.relevant and topic in item.topics
+        tp += predicted and gold
+        fp += predicted and not gold
+        fn += gold and not predicted
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--draws", type=int, default=5)
+    args = parser.parse_args()
+    if not EVAL.exists():
+        sys.exit(f"corrections: {EVAL} is absent (the simulation needs the shared labelled sets)")
+    settings = load_settings(ROOT / "config" / "unionwatch.toml")
+    lexicon = load_classifier(settings, learned=False)
+    ids = [t.id for t in lexicon.topic_set.topics]
+    fingerprint = lexicon_fingerprint(settings.topics, settings.baseline_dir)
+    train = read_labelled(EVAL / "train.jsonl")
+    dev = read_labelled(EVAL / "dev.jsonl")
+    base_rows = [
+        training_row(lexicon, i.title, i.text, i.relevant, i.topics, source=f"eval:train:{i.id}") for i in train
+    ]
+    dev_rows = {
+        i.id: training_row(
+            lexicon,
+            i.title,
+            i.text,
+            i.relevant,
+            i.topics,
+            weight=learned.CORRECTION_WEIGHT,
+            source=f"correction:{i.id}",
+        )
+        for i in dev
+    }
+    base = Classifier(lexicon.topic_set, learned.train(base_rows, ids, fingerprint))
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; {args.draws} draws per topic")
+    print(f"{'topic':24}{'errors':>7}{'fixed':>6}{'F1 before':>10}{'after min':>10}{'median':>8}{'lift med':>9}")
+    started = time.perf_counter()
+    for topic in ids:
+        wrong = [
+            i
+            for i in dev
+            if (base.classify(i.title, i.text).relevant and topic in base.classify(i.title, i.text).topic_ids)
+            != (i.relevant and topic in i.topics)
+        ]
+        if len(wrong) < 2:
+            print(f"{topic:24}{len(wrong):>7}  (too few errors to simulate)")
+            continue
+        befores, afters = [], []
+        for draw in range(args.draws):
+            fixed = random.Random(draw).sample(wrong, len(wrong) // 2)
+            fixed_ids = {i.id for i in fixed}
+            rest = [i for i in dev if i.id not in fixed_ids]
+            model = learned.train(base_rows + [dev_rows[i.id] for i in fixed], ids, fingerprint)
+            befores.append(f1(base, rest, topic))
+            afters.append(f1(Classifier(lexicon.topic_set, model), rest, topic))
+        lifts = [a - b for a, b in zip(afters, befores, strict=True)]
+        print(
+            f"{topic:24}{len(wrong):>7}{len(wrong) // 2:>6}{statistics.median(befores):>10.3f}{min(afters):>10.3f}"
+            f"{statistics.median(afters):>8.3f}{statistics.median(lifts):>+9.3f}"
+        )
+    print(f"corrections: {len(ids)} topics × {args.draws} draws in {time.perf_counter() - started:.0f}s")
+
+
+if __name__ == "__main__":
+    main()

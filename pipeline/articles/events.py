@@ -1,0 +1,274 @@
+"""Which items report the same event, across outlets and languages: the story an analyst counts once.
+
+A copy of a wire report shares its sentences (MinHash finds those, in `fingerprint`), but four outlets on one
+visit, a Telegram repost with a new first line, or an English and a Russian report of one treaty share much
+less: the people, places and bodies they name, the figures they give, and (within one language) the words of
+the lead. So an item is reduced to three weighted key sets, taken from its headline and lead only (what an
+outlet says first is the event; what follows is background every report on the subject repeats):
+
+- names: capitalised words, transliterated to Latin and cut to a prefix, so that Орешник and Oreshnik,
+  Минске and Minsk, Шойгу and Shoigu are one key (Russian, Belarusian and English inflect the end of a name);
+- figures: numbers other than bare years and small counts;
+- words: stems of the other words, which only items in one language can share.
+
+Names every report on the subject carries (Belarus, Russia, Putin, Lukashenko, the Union State) weigh little;
+a story needs shared names beyond them. Pure: values in, groups out; the thresholds were calibrated on hand-
+labelled pairs from the corpus (benchmarks/stories.py reports precision and recall on them).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from pipeline.text import sentences
+from pipeline.topics.morph import stem
+
+WINDOW = timedelta(days=2)  # reports of one event further apart than this are a continuing story, not copies
+LEAD_CHARS = 420
+NAME_PREFIX = 5
+SAME_EVENT = 0.35  # similarity at or above which two items report one event (eval-stories: P 0.957, R 0.655)
+
+_TRANSLIT = str.maketrans(
+    {
+        "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z", "и": "i",
+        "й": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t",
+        "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ы": "y", "ь": "",
+        "э": "e", "ю": "iu", "я": "ia", "і": "i", "ў": "u", "ї": "i", "є": "e", "ґ": "g",
+    }
+)  # fmt: skip
+# Then both scripts are folded alike: English spells х as kh or h, й and ы as y, ю as yu; folding kh→h, y→i,
+# j→i, w→v makes Shoigu/Шойгу, Khrenin/Хренин and Yuri/Юрий meet.
+_FOLD = (("kh", "h"), ("y", "i"), ("j", "i"), ("w", "v"), ("x", "ks"))
+_WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*|\d+(?:[.,]\d+)?", re.UNICODE)
+# Telegram's markdown, and its link texts ("Топор Live. Подписаться"), which name the channel, not the event
+_MARKUP = re.compile(r"\*\*|__|\[[^\]]*\]\([^)]*\)|https?://\S+|#")
+# a wire dateline ("MINSK, October 28. /TASS/.", "МОСКВА, 28 октября. /ТАСС/.") names the desk, not the event
+_DATELINE = re.compile(r"^\s*[^\W\d_][^\W\d_ -]*(?:[ -][^\W\d_]+)?,\s+[^.]{3,20}\.\s*/[^/]{2,12}/\.?", re.UNICODE)
+_COMMON_NAMES = frozenset(
+    {
+        "belar", "belor", "rossi", "russi", "rf", "moskv", "mosco", "minsk", "putin", "lukas", "soiuz", "union",
+        "gosud", "state", "presi", "vladi", "aleks", "alexa", "kreml", "krem", "sng", "cis", "eaes", "eaeu",
+        "odkb", "csto", "ria", "tass", "novos", "news", "respu", "repub", "evraz", "euras", "ukrai", "ssha",
+        "usa", "zapad", "west", "nato", "evrop", "europ", "mid", "mfa", "the", "rossiia", "prezi", "glava",
+        "predse", "minis", "belta", "sputn", "obshc", "soiuzn",
+    }
+)  # fmt: skip
+_STOP = frozenset(
+    {
+        "the", "and", "for", "with", "from", "that", "this", "said", "says", "will", "has", "have", "was",
+        "are", "its", "his", "her", "their", "новости", "как", "что", "это", "для", "при", "после", "его",
+        "она", "они", "так", "также", "еще", "уже", "все", "где", "когда", "чтобы", "этом", "того", "над",
+        "под", "между", "про", "без", "или", "может", "заявил", "сообщил", "рассказал", "отметил",
+        "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+        "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+        "января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября",
+        "ноября", "декабря", "понедельник", "вторник", "среду", "четверг", "пятницу", "субботу", "воскресенье",
+        "сегодня", "today", "yesterday", "вчера",
+    }
+)  # fmt: skip
+COMMON_WEIGHT = 0.15
+NAME_WEIGHT = 1.0
+INITIAL_WEIGHT = 0.5
+FIGURE_WEIGHT = 1.0
+WORD_WEIGHT = 0.35
+MIN_SHARED_WORDS = 4  # without a distinctive name or figure in common, this many shared words of the lead
+
+
+@dataclass(frozen=True)
+class EventItem:
+    """What the matcher needs of an item: no database row, so tests and the eval build these by hand."""
+
+    id: int
+    when: datetime
+    title: str
+    text: str = ""
+    source: str = ""
+    lang: str = ""
+    copy_of: int | None = None  # the near-duplicate cluster MinHash found, if any
+
+
+@dataclass(frozen=True)
+class Keys:
+    names: frozenset[str]
+    figures: frozenset[str]
+    initial: frozenset[str]  # capitalised only as a sentence's first word: a name, or just a first word
+    words: frozenset[str]
+    headline: str  # the item's readable headline (see `headline`)
+    script: str = ""  # "cyrl" or "latn": the headline's, so that words are compared only within one script
+
+    def weighted(self, *, words: bool = True) -> dict[str, float]:
+        keys: dict[str, float] = {}
+        for w in self.words if words else ():
+            keys["w:" + w] = WORD_WEIGHT
+        for n in self.initial:
+            keys["n:" + n] = COMMON_WEIGHT if n in _COMMON_NAMES else INITIAL_WEIGHT
+        for n in self.names:
+            keys["n:" + n] = COMMON_WEIGHT if n in _COMMON_NAMES else NAME_WEIGHT
+        for f in self.figures:
+            keys["f:" + f] = FIGURE_WEIGHT
+        return keys
+
+
+def translit(word: str) -> str:
+    folded = word.lower().translate(_TRANSLIT)
+    for old, new in _FOLD:
+        folded = folded.replace(old, new)
+    return folded
+
+
+def bare_title(title: str, source: str) -> bool:
+    """A Telegram post's title is its channel's name; a feed of posts may title every item so."""
+    t = squash(title)
+    return not t or t == squash(source) or (bool(source) and t in squash(source)) or len(t) <= 2
+
+
+def repeated_titles(items: Iterable[tuple[str, str]], at_least: int = 2) -> set[tuple[str, str]]:
+    """(source, title) pairs that title several items of one source: a channel's name its posts carry, where
+    the feed's own name differs from it ("Топор Live" in a feed named "topor")."""
+    counts: dict[tuple[str, str], int] = {}
+    for source, title in items:
+        key = (source, squash(title))
+        counts[key] = counts.get(key, 0) + 1
+    return {key for key, n in counts.items() if n >= at_least}
+
+
+def headline(title: str, text: str, source: str = "", *, bare: bool = False) -> str:
+    """The item's best headline: its title unless that is only the channel's or outlet's name (or `bare`
+    says so), else the first sentence of the text, without Telegram's markdown."""
+    clean_title = _clean(title)
+    if not bare and not bare_title(clean_title, source):
+        return clean_title
+    for sentence in sentences(_clean(text)):
+        if len(sentence) >= 12:
+            return sentence.rstrip(".")
+    return clean_title
+
+
+def keys(item: EventItem, *, bare: bool = False) -> Keys:
+    head = headline(item.title, item.text, item.source, bare=bare)
+    body = _DATELINE.sub("", _clean(item.text))
+    lead = head
+    if body:
+        first = " ".join(sentences(body)[:3])
+        lead = f"{head}. {first}"[: LEAD_CHARS + len(head)]
+    names: set[str] = set()
+    initial: set[str] = set()
+    figures: set[str] = set()
+    stems: set[str] = set()
+    cased = any(c.isupper() for c in lead)  # some feeds lower-case everything: then any word may be a name
+    for sentence in sentences(lead) or [lead]:
+        tokens = _WORD.findall(sentence)
+        for position, token in enumerate(tokens):
+            if token[0].isdigit():
+                figure = token.replace(",", ".")
+                value = float(figure)
+                if not (value < 10 or (1900 <= value <= 2100 and "." not in figure)):
+                    figures.add(figure)
+                continue
+            lower = token.lower().replace("ё", "е")
+            if len(lower) < 3 or lower in _STOP:
+                continue
+            capital = token[0].isupper()
+            if token.isupper() and len(token) >= 2:  # an acronym: СНГ, NATO, ОДКБ
+                names.add(translit(lower))
+            elif capital:
+                (initial if position == 0 else names).add(_name(lower))
+            elif len(lower) >= 4:
+                stems.add(stem(lower))
+                if not cased:
+                    names.add(_name(lower))
+    cyrillic = sum(1 for c in head if "\u0400" <= c <= "\u04ff")
+    latin = sum(1 for c in head if "a" <= c.lower() <= "z")
+    script = "cyrl" if cyrillic > latin else "latn"
+    return Keys(frozenset(names), frozenset(figures), frozenset(initial - names), frozenset(stems), head, script)
+
+
+_ALIASES = {"belor": "belar", "rossi": "russi", "moskv": "mosco"}  # Белоруссия/Belarus, Россия/Russia, Москва
+
+
+def _name(lower: str) -> str:
+    key = translit(lower)[:NAME_PREFIX]
+    return _ALIASES.get(key, key)
+
+
+def similarity(a: Keys, b: Keys) -> float:
+    """Weighted overlap of two items' keys, over the smaller item's keys: a short title inside a long lead
+    counts as fully shared. Needs one shared name or figure that is not common to every report, or several
+    shared words of the lead. Symmetric: a shared key weighs what the side that knows it better gives it."""
+    same_script = a.script == b.script  # an English and a Russian report share names and figures, not words
+    wa, wb = a.weighted(words=same_script), b.weighted(words=same_script)
+    shared = {k: max(wa[k], wb[k]) for k in wa.keys() & wb.keys()}
+    distinct = sum(1 for k, w in shared.items() if k.startswith("f:") or (k.startswith("n:") and w == NAME_WEIGHT))
+    if not distinct and sum(1 for k in shared if k.startswith("w:")) < MIN_SHARED_WORDS:
+        return 0.0
+    small = min(sum(wa.values()), sum(wb.values()))
+    if small <= 0:
+        return 0.0
+    return sum(shared.values()) / max(small, 2.5)
+
+
+@dataclass
+class _Story:
+    id: int
+    members: list[tuple[EventItem, Keys]] = field(default_factory=list)
+
+
+def group(
+    items: Iterable[EventItem],
+    *,
+    known: dict[int, int] | None = None,
+    window: timedelta = WINDOW,
+    threshold: float = SAME_EVENT,
+) -> dict[int, int]:
+    """Story id (the id of its first item) for every item. An item joins the story of the earlier item it is
+    most similar to, within `window`, if that similarity reaches `threshold`; copies MinHash already joined
+    stay joined. Items in `known` keep the story they were given (a crawl adds to stories, never re-cuts
+    them), and later items may join it."""
+    ordered = sorted(items, key=lambda i: (i.when, i.id))
+    named = repeated_titles((i.source, i.title) for i in ordered if i.text)
+    story_of: dict[int, int] = dict(known or {})
+    by_copy: dict[int, int] = {}
+    recent: list[tuple[EventItem, Keys]] = []
+    for item in ordered:
+        k = keys(item, bare=(item.source, squash(item.title)) in named)
+        chosen: int | None = story_of.get(item.id)
+        if chosen is None and item.copy_of is not None:
+            chosen = by_copy.get(item.copy_of)
+        if chosen is None:
+            best = 0.0
+            for other, other_keys in reversed(recent):
+                if item.when - other.when > window:
+                    break
+                score = similarity(k, other_keys)
+                if score >= threshold and score > best:
+                    best, chosen = score, story_of[other.id]
+        story_of[item.id] = chosen if chosen is not None else item.id
+        if item.copy_of is not None:
+            by_copy.setdefault(item.copy_of, story_of[item.id])
+        recent.append((item, k))
+    return story_of
+
+
+def pair_scores(pairs: Sequence[tuple[EventItem, EventItem]]) -> list[float]:
+    """Similarity of each pair, 1.0 for MinHash copies and 0.0 beyond the window: what `group` would see."""
+    out = []
+    for a, b in pairs:
+        if a.copy_of is not None and a.copy_of == b.copy_of:
+            out.append(1.0)
+        elif abs(a.when - b.when) > WINDOW:
+            out.append(0.0)
+        else:
+            out.append(similarity(keys(a), keys(b)))
+    return out
+
+
+def _clean(text: str) -> str:
+    return re.sub(r"\s+", " ", _MARKUP.sub(" ", text or "")).strip(" .\u00a0")
+
+
+def squash(text: str) -> str:
+    """A title reduced to its letters and digits, for comparing names."""
+    return re.sub(r"[\W_]+", "", (text or "").lower())

@@ -1,0 +1,62 @@
+"""Which event each in-scope item reports: the rows the story matcher reads, and the story ids it gives back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlmodel import Session, SQLModel
+
+from pipeline.articles.events import LEAD_CHARS, EventItem
+from pipeline.store.models import Item, as_utc
+from pipeline.store.weekly import best_text, item_time
+
+_item = SQLModel.metadata.tables["items"].c
+_feed = SQLModel.metadata.tables["feeds"].c
+
+
+def window(session: Session, since: datetime) -> tuple[list[EventItem], dict[int, int]]:
+    """In-scope items from `since` on, as the matcher sees them, and the story ids already given."""
+    feeds = {int(i): str(n) for i, n in session.execute(select(_feed.id, _feed.name))}
+    rows = session.execute(
+        select(
+            _item.id,
+            item_time(),
+            _item.title,
+            func.substr(best_text(), 1, LEAD_CHARS * 3),
+            _item.feed_id,
+            _item.lang,
+            _item.cluster_id,
+            _item.story_id,
+        ).where(item_time() >= since, _item.relevant.is_(True))
+    )
+    items: list[EventItem] = []
+    known: dict[int, int] = {}
+    for item_id, when, title, text, feed_id, lang, cluster, story in rows:
+        moment = as_utc(when)
+        if moment is None:
+            continue
+        items.append(
+            EventItem(
+                int(item_id),
+                moment,
+                title or "",
+                text or "",
+                feeds.get(feed_id, ""),
+                lang or "",
+                cluster,
+            )
+        )
+        if story is not None:
+            known[int(item_id)] = int(story)
+    return items, known
+
+
+def assign(session: Session, stories: Iterable[tuple[int, int]]) -> int:
+    """Writes (item id, story id) pairs; returns how many were written."""
+    n = 0
+    for item_id, story_id in stories:
+        session.execute(update(Item).where(_item.id == item_id).values(story_id=story_id))
+        n += 1
+    return n

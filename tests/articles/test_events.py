@@ -1,0 +1,111 @@
+"""Which items are one event: a table of pairs an analyst would judge, each with why."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from pipeline.articles.events import EventItem, group, headline, keys, repeated_titles, similarity, translit
+
+T0 = datetime(2025, 12, 30, 9, 0, tzinfo=UTC)
+
+
+def item(n: int, title: str, text: str = "", *, hours: float = 0, source: str = "", lang: str = "ru") -> EventItem:
+    return EventItem(n, T0 + timedelta(hours=hours), title, text, source, lang)
+
+
+SAME = [
+    (
+        "a Russian and an English report of one deployment: Орешник and Oreshnik are one name",
+        item(1, "Ракетный комплекс «Орешник» заступил на боевое дежурство в Белоруссии"),
+        item(2, "Oreshnik missile system assumes combat duty in Belarus", hours=3, lang="en"),
+    ),
+    (
+        "two Telegram reposts, one with the channel's markdown and a subscribe link",
+        item(3, "Канал А", "Крупнейший банк Великобритании HSBC прекратил обработку платежей клиентов из Белоруссии."),
+        item(
+            4,
+            "Канал Б",
+            "⚡️Крупнейший банк Великобритании HSBC **прекратил обработку платежей** клиентов из Беларуси. "
+            "[👉 Канал Б. Подписаться](https://t.me/+abc)",
+            hours=1,
+        ),
+    ),
+    (
+        "the second day of one visit, named through the visitor and the place",
+        item(5, "Патриарх Кирилл прибыл в Минск с пастырским визитом"),
+        item(6, "Патриарх Кирилл продолжает пастырский визит в Минске", hours=26),
+    ),
+    (
+        "a feed that lower-cases everything still shares the names",
+        item(7, "Lavrov held talks with Ryzhenkov in Moscow", lang="en"),
+        item(8, "🇷🇺 🇧🇾 on june 10, foreign minister sergey lavrov held talks with ryzhenkov in moscow", hours=2),
+    ),
+]
+
+DIFFERENT = [
+    (
+        "one wire desk's dateline is not an event: two stories filed from Minsk the same day",
+        item(11, "Lithuania closes border", "MINSK, October 28. /TASS/. Lithuania has closed its border crossings."),
+        item(
+            12, "Belavia buys jets", "MINSK, October 28. /TASS/. Belavia is interested in buying new aircraft.", hours=1
+        ),
+    ),
+    (
+        "the names every report carries (Putin, Lukashenko, Belarus, Russia) do not make one event",
+        item(13, "Путин и Лукашенко обсудили поставки зерна"),
+        item(14, "Лукашенко поздравил Путина с днём рождения", hours=5),
+    ),
+    (
+        "one event's items further apart than the window are a continuing story, not copies",
+        item(15, "Oreshnik missile system assumes combat duty in Belarus", lang="en"),
+        item(16, "Oreshnik missile system assumes combat duty in Belarus", hours=24 * 5, lang="en"),
+    ),
+]
+
+
+@pytest.mark.parametrize(("why", "a", "b"), SAME, ids=[row[0][:40] for row in SAME])
+def test_one_event(why: str, a: EventItem, b: EventItem) -> None:
+    assert similarity(keys(a), keys(b)) >= 0.35, why
+    stories = group([a, b])
+    assert stories[a.id] == stories[b.id] == a.id, why
+
+
+@pytest.mark.parametrize(("why", "a", "b"), DIFFERENT, ids=[row[0][:40] for row in DIFFERENT])
+def test_different_events(why: str, a: EventItem, b: EventItem) -> None:
+    stories = group([a, b])
+    assert stories[a.id] != stories[b.id], why
+
+
+def test_known_stories_are_kept_and_joined() -> None:
+    """A crawl adds to the stories already given; it never re-cuts them."""
+    first = item(1, "Oreshnik missile system assumes combat duty in Belarus", lang="en")
+    second = item(2, "Ракетный комплекс «Орешник» заступил на боевое дежурство в Белоруссии", hours=2)
+    stories = group([first, second], known={1: 99})
+    assert stories == {1: 99, 2: 99}
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "source", "expected"),
+    [
+        ("Oreshnik on combat duty", "Text.", "TASS", "Oreshnik on combat duty"),
+        ("Топор Live", "**⚡️Путин подписал закон** об ОСАГО. [👉 Подписаться](https://t.me/x)", "Топор Live",
+         "⚡️Путин подписал закон об ОСАГО"),
+        ("", "Лукашенко назначил министра культуры. Дальше текст.", "feed", "Лукашенко назначил министра культуры"),
+    ],
+)  # fmt: skip
+def test_headline_is_never_a_channel_name(title: str, text: str, source: str, expected: str) -> None:
+    assert headline(title, text, source) == expected
+
+
+def test_a_title_that_labels_many_posts_of_one_source_is_a_name() -> None:
+    posts = [("tg-feed", "Топор Live"), ("tg-feed", "Топор Live"), ("tg-feed", "Путин подписал закон")]
+    assert repeated_titles(posts) == {("tg-feed", "топорlive")}
+
+
+@pytest.mark.parametrize(
+    ("cyrillic", "latin"), [("Орешник", "Oreshnik"), ("Шойгу", "Shoigu"), ("Хренин", "Khrenin"), ("Минске", "Minsk")]
+)
+def test_transliteration_joins_spellings_of_one_name(cyrillic: str, latin: str) -> None:
+    assert translit(cyrillic)[:5] == translit(latin)[:5]

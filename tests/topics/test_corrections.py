@@ -1,0 +1,161 @@
+"""An analyst's corrections: applied at once and on every re-run, shown, exported, and learned from."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from pipeline.jobs.crawl import CrawlOptions, crawl
+from pipeline.jobs.scheduler import retrain_step
+from pipeline.settings import load_settings
+from pipeline.store.db import open_store
+from pipeline.topics import learned
+from pipeline.topics.classify import Classification, TopicMatch
+from pipeline.topics.corrections import MARK, Label, apply
+from pipeline.topics.evaluate import read_labelled
+from tests.digest.test_digest import rss
+from tests.support.commands import unionwatch
+from tests.support.httpserver import LocalServer
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+PI = TopicMatch("political-integration", 4.0, ("The presidents discussed integration.",), ("integration",))
+VERDICT = Classification(True, 5.0, (PI,), "belarus 3.0, russia 3.0")
+
+
+@pytest.mark.parametrize(
+    ("labels", "relevant", "topics"),
+    [
+        ([Label("not", "political-integration")], True, []),
+        ([Label("topic", "bases")], True, ["political-integration", "bases"]),
+        ([Label("out-of-scope")], False, []),
+        ([Label("out-of-scope"), Label("topic", "bases")], True, ["bases"]),  # the later word wins
+        ([Label("topic", "political-integration")], True, ["political-integration"]),
+    ],
+)
+def test_corrections_lay_over_the_verdict(labels: list[Label], relevant: bool, topics: list[str]) -> None:
+    result = apply(VERDICT, labels)
+    assert (result.relevant, result.topic_ids) == (relevant, topics)
+    assert "corrected by an analyst" in result.why
+    added = [m for m in result.topics if m.topic == "bases"]
+    assert all(m.terms == (MARK,) for m in added)
+
+
+ITEM = (
+    "Russia and Belarus agree on a joint air defence unit near Baranovichi",
+    "/news/1",
+    datetime(2026, 11, 18, 8, tzinfo=UTC),
+    "Minsk and Moscow agreed on the Union State's regional grouping of forces and a joint air defence training "
+    "centre near Baranovichi, the Belarusian defence ministry said after talks with the Russian side.",
+)
+
+
+@pytest.fixture
+def store_with_item(server: LocalServer, make_settings: Any, tmp_path: Path) -> Any:
+    """One crawled item; the project's baseline copied, so that nothing here can touch the shipped model."""
+    settings = make_settings([("Wire", server.url("/wire.rss"))])
+    baseline = tmp_path / "baseline"
+    shutil.copytree(ROOT / "baseline", baseline)
+    text = settings.config_file.read_text(encoding="utf-8").replace(
+        'feeds = "feeds.toml"', f'feeds = "feeds.toml"\nbaseline_dir = "{baseline}"'
+    )
+    settings.config_file.write_text(text, encoding="utf-8")
+    settings = load_settings(settings.config_file)
+    server.add("/wire.rss", body=rss([(t, server.url(p), w, s) for t, p, w, s in [ITEM]]))
+    crawl(settings, open_store(settings.db_url), CrawlOptions(now=datetime(2026, 11, 19, tzinfo=UTC)))
+    return settings
+
+
+def test_a_correction_holds_is_shown_exported_and_learned(store_with_item: Any, tmp_path: Path) -> None:
+    settings = store_with_item
+    config = settings.config_file
+    before = json.loads(unionwatch(config, "items", "show", "1", "--json").stdout)
+    assert before["relevant"] is True
+
+    done = unionwatch(config, "items", "label", "1", "--topic", "trade", "--not", "bases")
+    assert done.returncode == 0, done.stderr
+    assert "#1 corrected (-bases, +trade); now in scope, topics:" in done.stdout and "trade" in done.stdout
+
+    shown = unionwatch(config, "items", "show", "1")
+    assert "corrected:  -bases" in shown.stdout and "corrected:  +trade" in shown.stdout
+    assert "topic:      trade" in shown.stdout and "topic:      bases" not in shown.stdout
+
+    redo = unionwatch(config, "classify", "--all")  # a re-run keeps the analyst's word
+    assert redo.returncode == 0, redo.stderr
+    after = json.loads(unionwatch(config, "items", "show", "1", "--json").stdout)
+    assert "trade" in [t["topic"] for t in after["topics"]] and "bases" not in [t["topic"] for t in after["topics"]]
+    assert [c["kind"] for c in after["corrections"]] == ["not", "topic"]
+
+    out = tmp_path / "labels.jsonl"
+    exported = unionwatch(config, "items", "export-labels", str(out))
+    assert exported.returncode == 0 and "1 corrected items" in exported.stdout
+    [row] = read_labelled(out)
+    assert row.relevant and "trade" in row.topics and "bases" not in row.topics and row.title == ITEM[0]
+
+    retrained = unionwatch(config, "classify", "--retrain")
+    assert retrained.returncode == 0, retrained.stderr
+    assert "and 1 corrections" in retrained.stdout
+    assert f"written to {settings.data_dir / 'model.npz'}" in retrained.stdout  # the shipped model is left alone
+    model = learned.loads((settings.data_dir / "model.npz").read_bytes())
+    assert [r.source for r in model.rows if r.source.startswith("correction")] == ["correction:1"]
+    assert model.rows[-1].topics >= {"trade"} and model.rows[-1].weight == learned.CORRECTION_WEIGHT
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["1", "--topic", "weather"], "no topic weather; topics are union-programmes"),
+        (["99", "--topic", "bases"], "items: no item 99"),
+        (["1"], "say what is wrong"),
+        (["1", "--topic", "bases", "--not", "bases"], "both given and refused: bases"),
+        (["1", "--out-of-scope", "--topic", "bases"], "--out-of-scope cannot go with"),
+    ],
+)
+def test_a_bad_correction_is_refused_in_one_line(store_with_item: Any, args: list[str], message: str) -> None:
+    done = unionwatch(store_with_item.config_file, "items", "label", *args)
+    assert done.returncode != 0
+    assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_reprint_of_a_corrected_item_follows_the_correction() -> None:
+    """recall(): what an analyst said of one report holds for a copy with a new first line."""
+    text = "Minsk and Moscow agreed on a joint air defence training centre near Baranovichi after talks. " * 3
+    row = learned.Row(
+        np.zeros(3, dtype=np.float32),
+        learned.stem_slots("Air defence centre", text),
+        True,
+        frozenset({"bases"}),
+        True,
+        frozenset(),
+        source="correction:1",
+    )
+    model = learned.Model(("bases",), "x", {}, [row])
+    assert model.recall(learned.stem_slots("Reprint: air defence centre", "Update. " + text)) is row
+    assert model.recall(learned.stem_slots("Gas price", "Belarus will pay 128 dollars for gas in 2026.")) is None
+
+
+def test_the_model_file_round_trips() -> None:
+    model = learned.loads((ROOT / "baseline" / "model.npz").read_bytes())
+    again = learned.loads(learned.dumps(model))
+    assert again.topic_ids == model.topic_ids and len(again.rows) == len(model.rows) >= 500
+    for name, target in model.targets.items():
+        assert again.targets[name].mode == target.mode
+        assert np.allclose(again.targets[name].coef, target.coef)
+    assert {t.mode for t in model.targets.values()} <= set(learned.MODES)
+
+
+def test_the_weekly_retrain_learns_new_corrections_and_skips_without_any(store_with_item: Any) -> None:
+    settings = store_with_item
+    engine = open_store(settings.db_url)
+    assert retrain_step(settings, engine) == "retrain: no corrections yet, the model stays as it is"
+    assert not (settings.data_dir / "model.npz").exists()
+    assert unionwatch(settings.config_file, "items", "label", "1", "--out-of-scope").returncode == 0
+    said = retrain_step(settings, engine)
+    assert said.startswith("retrain: model trained on ") and "and 1 corrections; 1 items re-classified" in said
+    model = learned.loads((settings.data_dir / "model.npz").read_bytes())
+    assert model.rows[-1].source == "correction:1" and not model.rows[-1].relevant
