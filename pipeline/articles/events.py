@@ -29,7 +29,7 @@ from pipeline.topics.morph import stem
 WINDOW = timedelta(days=2)  # reports of one event further apart than this are a continuing story, not copies
 LEAD_CHARS = 420
 NAME_PREFIX = 5
-SAME_EVENT = 0.35  # similarity at or above which two items report one event (eval-stories: P 0.957, R 0.655)
+SAME_EVENT = 0.35  # similarity at or above which two items report one event (eval-stories: P 0.957, R 0.643)
 
 _TRANSLIT = str.maketrans(
     {
@@ -46,7 +46,8 @@ _WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*|\d+(?:[.,]\d+)?", re.UNICODE
 # Telegram's markdown, and its link texts ("Топор Live. Подписаться"), which name the channel, not the event
 _MARKUP = re.compile(r"\*\*|__|\[[^\]]*\]\([^)]*\)|https?://\S+|#")
 # a wire dateline ("MINSK, October 28. /TASS/.", "МОСКВА, 28 октября. /ТАСС/.") names the desk, not the event
-_DATELINE = re.compile(r"^\s*[^\W\d_][^\W\d_ -]*(?:[ -][^\W\d_]+)?,\s+[^.]{3,20}\.\s*/[^/]{2,12}/\.?", re.UNICODE)
+# anywhere, since a feed may put the title before it: the /AGENCY/ between slashes marks it
+_DATELINE = re.compile(r"[^\W\d_][^\W\d_ -]*(?:[ -][^\W\d_]+)?,\s+[^./]{3,20}\.\s*/[^/\s][^/]{1,12}/\.?", re.UNICODE)
 _COMMON_NAMES = frozenset(
     {
         "belar", "belor", "rossi", "russi", "rf", "moskv", "mosco", "minsk", "putin", "lukas", "soiuz", "union",
@@ -141,7 +142,7 @@ def headline(title: str, text: str, source: str = "", *, bare: bool = False) -> 
     clean_title = _clean(title)
     if not bare and not bare_title(clean_title, source):
         return clean_title
-    for sentence in sentences(_clean(text)):
+    for sentence in sentences(_without(clean_title, _clean(text))):
         if len(sentence) >= 12:
             return sentence.rstrip(".")
     return clean_title
@@ -149,7 +150,10 @@ def headline(title: str, text: str, source: str = "", *, bare: bool = False) -> 
 
 def keys(item: EventItem, *, bare: bool = False) -> Keys:
     head = headline(item.title, item.text, item.source, bare=bare)
-    body = _DATELINE.sub("", _clean(item.text))
+    body = _clean(item.text)
+    if head != _clean(item.title):  # the title was a channel's name: its page repeats it, and it names no event
+        body = _without(_clean(item.title), body)
+    body = _DATELINE.sub(" ", body).strip()
     lead = head
     if body:
         first = " ".join(sentences(body)[:3])
@@ -166,13 +170,13 @@ def keys(item: EventItem, *, bare: bool = False) -> Keys:
                 figure = token.replace(",", ".")
                 value = float(figure)
                 if not (value < 10 or (1900 <= value <= 2100 and "." not in figure)):
-                    figures.add(figure)
+                    figures.add(figure)  # days of a month too: "on November 25" is the event's own date
                 continue
             lower = token.lower().replace("ё", "е")
             if len(lower) < 3 or lower in _STOP:
                 continue
             capital = token[0].isupper()
-            if token.isupper() and len(token) >= 2:  # an acronym: СНГ, NATO, ОДКБ
+            if token.isupper() and 2 <= len(token) <= 5:  # an acronym: СНГ, NATO, ОДКБ
                 names.add(translit(lower))
             elif capital:
                 (initial if position == 0 else names).add(_name(lower))
@@ -267,6 +271,13 @@ def pair_scores(pairs: Sequence[tuple[EventItem, EventItem]]) -> list[float]:
 
 def _clean(text: str) -> str:
     return re.sub(r"\s+", " ", _MARKUP.sub(" ", text or "")).strip(" .\u00a0")
+
+
+def _without(title: str, body: str) -> str:
+    """The body without the title its page repeats at the top."""
+    if title and body.lower().startswith(title.lower()):
+        return body[len(title) :].lstrip(" .:|—-")
+    return body
 
 
 def squash(text: str) -> str:

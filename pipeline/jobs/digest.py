@@ -62,7 +62,8 @@ def gather(settings: Settings, engine: Engine, week: Week, now: datetime) -> Wee
     indicators = load_indicators(settings.baseline_dir / FACTS_FILE)
     trend_weeks = weeks_ending(week, TREND_WEEKS)
     with Session(engine) as session:
-        items = _readable(weekly.week_items(session, start, end))
+        found = weekly.week_items(session, start, end)
+        items = _readable(found, weekly.repeated_titles(session, found))
         first_seen = weekly.cluster_first_seen(session, (i.cluster for i in items))
         seen: dict[str, dict[Week, set[int]]] = defaultdict(lambda: defaultdict(set))
         for topic, moment, story in weekly.topic_times(session, trend_weeks[0].start(zone), end):
@@ -161,9 +162,10 @@ def _problem(trouble: weekly.FeedTrouble) -> FeedProblem:
     return FeedProblem(trouble.name, trouble.url, since, trouble.error, trouble.failures)
 
 
-def _readable(items: list[WeekItem]) -> list[WeekItem]:
-    """Items with a headline a reader can use: a Telegram post's title is its channel's name."""
-    named = repeated_titles((i.source, i.title) for i in items if i.lead)
+def _readable(items: list[WeekItem], names: set[tuple[str, str]]) -> list[WeekItem]:
+    """Items with a headline a reader can use: a Telegram post's title is its channel's name (`names`: the
+    titles a feed has given several items)."""
+    named = repeated_titles((i.source, i.title) for i in items if i.lead) | {(s, squash(t)) for s, t in names}
     return [
         replace(i, title=headline(i.title, i.lead, i.source, bare=(i.source, squash(i.title)) in named)) for i in items
     ]

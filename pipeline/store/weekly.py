@@ -106,6 +106,23 @@ def items_by_id(session: Session, ids: Iterable[int]) -> list[WeekItem]:
     return sorted(result, key=lambda i: (i.when, i.id))
 
 
+def repeated_titles(session: Session, items: Iterable[WeekItem]) -> set[tuple[str, str]]:
+    """(source, title) of the given items whose feed has used the same title for other items too, in the whole
+    store: a Telegram channel's name, which every post of it carries as its title."""
+    titles = sorted({i.title for i in items})
+    feeds: dict[int, str] = {int(i): str(n) for i, n in session.execute(select(_feed.id, _feed.name))}
+    found: set[tuple[str, str]] = set()
+    for start in range(0, len(titles), CHUNK):
+        rows = session.execute(
+            select(_item.feed_id, _item.title)
+            .where(_item.title.in_(titles[start : start + CHUNK]))
+            .group_by(_item.feed_id, _item.title)
+            .having(func.count() > 1)
+        )
+        found.update((feeds.get(feed_id, "?"), title) for feed_id, title in rows)
+    return found
+
+
 def cluster_first_seen(session: Session, clusters: Iterable[int]) -> dict[int, datetime]:
     """The earliest item time of each story, over the whole store (a story id where the item has one, else
     its near-duplicate cluster)."""

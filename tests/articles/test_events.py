@@ -53,6 +53,22 @@ DIFFERENT = [
         ),
     ),
     (
+        "a dateline after the title (a feed that repeats the title in the text) says nothing of the event either",
+        item(
+            21,
+            "Oreshnik missile system assumes combat duty in Belarus",
+            "Oreshnik missile system assumes combat duty in Belarus\nMOSCOW, December 30. /TASS/. The Oreshnik system",
+            lang="en",
+        ),
+        item(
+            22,
+            "Russia, Belarus sign an agreement on common jewelry market",
+            "Russia, Belarus sign an agreement on common jewelry market\nMOSCOW, December 30. /TASS/. Russia and",
+            hours=2,
+            lang="en",
+        ),
+    ),
+    (
         "the names every report carries (Putin, Lukashenko, Belarus, Russia) do not make one event",
         item(13, "Путин и Лукашенко обсудили поставки зерна"),
         item(14, "Лукашенко поздравил Путина с днём рождения", hours=5),
