@@ -24,7 +24,7 @@ SPIKE_MIN = 3.0  # a spike is at least this many items above the mean, whatever 
 @dataclass(frozen=True)
 class Trend:
     topic: str
-    series: tuple[int, ...]  # items per week, oldest first, the digest's week last
+    series: tuple[int, ...]  # stories per week, oldest first, the digest's week last
     this_week: int
     last_week: int
     mean: float  # over the HISTORY_WEEKS before this week
