@@ -15,6 +15,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"
+EVAL = ROOT.parent / "shared" / "eval"
 
 
 def need(path: Path) -> Path:

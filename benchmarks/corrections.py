@@ -21,16 +21,14 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipeline.jobs.classifying import lexicon_fingerprint, load_classifier, training_row  # noqa: E402
-from pipeline.settings import load_settings  # noqa: E402
-from pipeline.topics import learned  # noqa: E402
-from pipeline.topics.classify import Classifier  # noqa: E402
-from pipeline.topics.evaluate import Labelled, read_labelled  # noqa: E402
-
-EVAL = ROOT.parent / "shared" / "eval"
+from benchmarks._common import EVAL, ROOT, need
+from pipeline.jobs.classifying import lexicon_fingerprint, load_classifier, training_row
+from pipeline.settings import load_settings
+from pipeline.topics import learned
+from pipeline.topics.classify import Classifier
+from pipeline.topics.evaluate import Labelled, read_labelled
 
 
 def f1(classifier: Classifier, items: list[Labelled], topic: str) -> float:
@@ -49,8 +47,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--draws", type=int, default=5)
     args = parser.parse_args()
-    if not EVAL.exists():
-        sys.exit(f"corrections: {EVAL} is absent (the simulation needs the shared labelled sets)")
+    need(EVAL)
     settings = load_settings(ROOT / "config" / "unionwatch.toml")
     lexicon = load_classifier(settings, learned=False)
     ids = [t.id for t in lexicon.topic_set.topics]
@@ -73,15 +70,15 @@ def main() -> None:
         for i in dev
     }
     base = Classifier(lexicon.topic_set, learned.train(base_rows, ids, fingerprint))
+    verdicts = [base.classify(i.title, i.text) for i in dev]
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; {args.draws} draws per topic")
     print(f"{'topic':24}{'errors':>7}{'fixed':>6}{'F1 before':>10}{'after min':>10}{'median':>8}{'lift med':>9}")
     started = time.perf_counter()
     for topic in ids:
         wrong = [
             i
-            for i in dev
-            if (base.classify(i.title, i.text).relevant and topic in base.classify(i.title, i.text).topic_ids)
-            != (i.relevant and topic in i.topics)
+            for i, verdict in zip(dev, verdicts, strict=True)
+            if (verdict.relevant and topic in verdict.topic_ids) != (i.relevant and topic in i.topics)
         ]
         if len(wrong) < 2:
             print(f"{topic:24}{len(wrong):>7}  (too few errors to simulate)")

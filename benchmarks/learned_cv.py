@@ -18,16 +18,14 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipeline.jobs.classifying import load_classifier, training_row  # noqa: E402
-from pipeline.settings import load_settings  # noqa: E402
-from pipeline.topics import learned  # noqa: E402
-from pipeline.topics.classify import Classifier  # noqa: E402
-from pipeline.topics.evaluate import read_labelled  # noqa: E402
-
-EVAL = ROOT.parent / "shared" / "eval"
+from benchmarks._common import EVAL, ROOT, need
+from pipeline.jobs.classifying import load_classifier, training_row
+from pipeline.settings import load_settings
+from pipeline.topics import learned
+from pipeline.topics.classify import Classifier
+from pipeline.topics.evaluate import read_labelled
 
 
 def prf(gold: np.ndarray, predicted: np.ndarray) -> tuple[float, float, float]:
@@ -43,8 +41,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--draws", type=int, default=5)
     args = parser.parse_args()
-    if not EVAL.exists():
-        sys.exit(f"learned_cv: {EVAL} is absent (this needs the shared labelled sets)")
+    need(EVAL)
     settings = load_settings(ROOT / "config" / "unionwatch.toml")
     lexicon = load_classifier(settings, learned=False)
     ids = [t.id for t in lexicon.topic_set.topics]

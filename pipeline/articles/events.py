@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from pipeline.text import sentences
 from pipeline.topics.morph import stem
@@ -101,6 +102,18 @@ class Keys:
     script: str = ""  # "cyrl" or "latn": the headline's, so that words are compared only within one script
 
     def weighted(self, *, words: bool = True) -> dict[str, float]:
+        """The keys with their weights; computed once per item, since `group` compares each item with many."""
+        return self._with_words if words else self._without_words
+
+    @cached_property
+    def _with_words(self) -> dict[str, float]:
+        return self._weights(True)
+
+    @cached_property
+    def _without_words(self) -> dict[str, float]:
+        return self._weights(False)
+
+    def _weights(self, words: bool) -> dict[str, float]:
         keys: dict[str, float] = {}
         for w in self.words if words else ():
             keys["w:" + w] = WORD_WEIGHT

@@ -22,7 +22,7 @@ from pipeline.store import corrections as correction_store
 from pipeline.store import topics as topic_store
 from pipeline.store.models import Item
 from pipeline.topics import corrections, learned
-from pipeline.topics.classify import MAX_TEXT, Classifier
+from pipeline.topics.classify import MAX_TEXT, Classification, Classifier, TopicMatch
 from pipeline.topics.definitions import TopicSet, load_topics
 from pipeline.topics.evaluate import read_labelled
 from pipeline.topics.learned import Model, Row, dense_features, stem_slots
@@ -151,19 +151,21 @@ def retrain(settings: Settings, engine: Engine, labelled_files: list[Path], out:
             item = session.get(Item, item_id)
             if item is None:
                 continue
-            text = item.text or item.summary
-            verdict = corrections.apply(lexicon.classify(item.title, text), labels)
-            rows.append(
-                training_row(
-                    lexicon,
-                    item.title,
-                    text,
-                    verdict.relevant,
-                    frozenset(verdict.topic_ids),
-                    weight=learned.CORRECTION_WEIGHT,
-                    source=f"correction:{item_id}",
-                )
+            row = training_row(
+                lexicon,
+                item.title,
+                item.text or item.summary,
+                False,
+                frozenset(),
+                weight=learned.CORRECTION_WEIGHT,
+                source=f"correction:{item_id}",
             )
+            # the label: the lexicon's verdict (which the row already holds) with the analyst's word laid over it
+            verdict = corrections.apply(
+                Classification(row.lexicon_relevant, 0.0, tuple(TopicMatch(t, 0.0, ()) for t in row.lexicon_topics)),
+                labels,
+            )
+            rows.append(replace(row, relevant=verdict.relevant, topics=frozenset(verdict.topic_ids)))
     if not rows:
         raise ConfigError("classifier: nothing to train on: give --labelled FILE, or correct items first")
     model = learned.train(rows, ids, lexicon_fingerprint(settings.topics, settings.baseline_dir))

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from pipeline.articles.events import headline, repeated_titles, squash
+from pipeline.articles.events import headline, squash
 from pipeline.digest.build import Digest, FeedProblem, WeekFacts, build_digest, iso_utc
 from pipeline.digest.changes import Edit, EditSummary, FigureNote, FigureReport, figure_notes, summarise_edit, trend
 from pipeline.digest.charts import trend_png
@@ -164,8 +164,8 @@ def _problem(trouble: weekly.FeedTrouble) -> FeedProblem:
 
 def _readable(items: list[WeekItem], names: set[tuple[str, str]]) -> list[WeekItem]:
     """Items with a headline a reader can use: a Telegram post's title is its channel's name (`names`: the
-    titles a feed has given several items)."""
-    named = repeated_titles((i.source, i.title) for i in items if i.lead) | {(s, squash(t)) for s, t in names}
+    titles a feed has given several items, in the whole store, so this week's repeats among them)."""
+    named = {(s, squash(t)) for s, t in names}
     return [
         replace(i, title=headline(i.title, i.lead, i.source, bare=(i.source, squash(i.title)) in named)) for i in items
     ]

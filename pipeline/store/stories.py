@@ -10,15 +10,14 @@ from sqlmodel import Session, SQLModel
 
 from pipeline.articles.events import LEAD_CHARS, EventItem
 from pipeline.store.models import Item, as_utc
-from pipeline.store.weekly import best_text, item_time
+from pipeline.store.weekly import best_text, feed_names, item_time
 
 _item = SQLModel.metadata.tables["items"].c
-_feed = SQLModel.metadata.tables["feeds"].c
 
 
 def window(session: Session, since: datetime) -> tuple[list[EventItem], dict[int, int]]:
     """In-scope items from `since` on, as the matcher sees them, and the story ids already given."""
-    feeds = {int(i): str(n) for i, n in session.execute(select(_feed.id, _feed.name))}
+    feeds = feed_names(session)
     rows = session.execute(
         select(
             _item.id,

@@ -39,6 +39,16 @@ def best_text() -> ColumnElement[str]:
     return func.coalesce(func.nullif(_item.text, ""), func.nullif(_item.content, ""), _item.summary)
 
 
+def story_key() -> ColumnElement[int]:
+    """What counts as one story: the story id, else the near-duplicate cluster, else the item alone (minus its
+    id, so it meets no story id)."""
+    return func.coalesce(_item.story_id, _item.cluster_id, -_item.id)
+
+
+def feed_names(session: Session) -> dict[int, str]:
+    return {int(i): str(n) for i, n in session.execute(select(_feed.id, _feed.name))}
+
+
 def in_span(start: datetime, end: datetime) -> ColumnElement[bool]:
     return or_(
         and_(_item.published_at >= start, _item.published_at < end),
@@ -58,7 +68,7 @@ def week_items(session: Session, start: datetime, end: datetime) -> list[WeekIte
 
 def items_by_id(session: Session, ids: Iterable[int]) -> list[WeekItem]:
     wanted = sorted(set(ids))
-    feeds: dict[int, str] = {int(i): str(n) for i, n in session.execute(select(_feed.id, _feed.name))}
+    feeds = feed_names(session)
     result: list[WeekItem] = []
     for start in range(0, len(wanted), CHUNK):
         chunk = wanted[start : start + CHUNK]
@@ -82,12 +92,11 @@ def items_by_id(session: Session, ids: Iterable[int]) -> list[WeekItem]:
                 _item.lang,
                 _item.published_at,
                 _item.first_seen_at,
-                _item.cluster_id,
-                _item.story_id,
+                story_key(),
                 func.substr(best_text(), 1, LEAD),
             ).where(_item.id.in_(chunk))
         )
-        for item_id, title, canonical, url, feed_id, lang, published, first_seen, cluster, story, lead in rows:
+        for item_id, title, canonical, url, feed_id, lang, published, first_seen, story, lead in rows:
             source = feeds.get(feed_id, "?")
             result.append(
                 WeekItem(
@@ -97,7 +106,7 @@ def items_by_id(session: Session, ids: Iterable[int]) -> list[WeekItem]:
                     source=source,
                     lang=lang,
                     when=published or first_seen,
-                    cluster=story if story is not None else cluster if cluster is not None else -item_id,
+                    cluster=story,
                     lead=lead or "",
                     topics=topics.get(item_id, {}),
                     carriers=tuple(sorted(set(carriers.get(item_id, ())) - {source})),
@@ -110,7 +119,7 @@ def repeated_titles(session: Session, items: Iterable[WeekItem]) -> set[tuple[st
     """(source, title) of the given items whose feed has used the same title for other items too, in the whole
     store: a Telegram channel's name, which every post of it carries as its title."""
     titles = sorted({i.title for i in items})
-    feeds: dict[int, str] = {int(i): str(n) for i, n in session.execute(select(_feed.id, _feed.name))}
+    feeds = feed_names(session)
     found: set[tuple[str, str]] = set()
     for start in range(0, len(titles), CHUNK):
         rows = session.execute(
@@ -146,16 +155,12 @@ def topic_times(session: Session, start: datetime, end: datetime) -> Iterator[tu
     """(topic, item time, story) for every in-scope item's topic in the span: the raw material of the trends,
     which count stories, so that four copies of one report are one."""
     rows = session.execute(
-        select(_topic.topic, _item.published_at, _item.first_seen_at, _item.id, _item.story_id, _item.cluster_id)
+        select(_topic.topic, _item.published_at, _item.first_seen_at, story_key())
         .join(Item, _item.id == _topic.item_id)
         .where(in_span(start, end), _item.relevant.is_(True))
     )
-    for topic, published, first_seen, item_id, story, cluster in rows:
-        yield (
-            topic,
-            published or first_seen,
-            story if story is not None else cluster if cluster is not None else -item_id,
-        )
+    for topic, published, first_seen, story in rows:
+        yield topic, published or first_seen, story
 
 
 @dataclass(frozen=True)

@@ -38,9 +38,8 @@ class Classification:
     relevance: float
     topics: tuple[TopicMatch, ...] = ()
     why: str = ""  # how the relevance gate decided
-    scores: tuple[
-        tuple[str, float], ...
-    ] = ()  # every group's raw score (gate sides, topics): the learned model's input
+    # every group's raw score (gate sides, topics): the learned model's input
+    scores: tuple[tuple[str, float], ...] = ()
 
     @property
     def topic_ids(self) -> list[str]:
