@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pipeline.text import clip
 from pipeline.text import sentences as split_sentences
 from pipeline.topics.definitions import NAMED, Term, TopicSet
-from pipeline.topics.learned import Model, dense_features, stem_slots
+from pipeline.topics.learned import Model, dense_features, slots_of
 from pipeline.topics.morph import stem, words
 
 MAX_TEXT = 4000
@@ -98,8 +98,12 @@ class Classifier:
                 self._seen[token] = known
         return known
 
-    def mentions(self, sentences: list[str]) -> Iterator[tuple[int, Term, str, float]]:
-        """Every (sentence index, term, group, weight) match, in order; a word counts once per group.
+    def mentions(
+        self, sentences: list[str], stems_seen: set[str] | None = None
+    ) -> Iterator[tuple[int, Term, str, float]]:
+        """Every (sentence index, term, group, weight) match, in order; a word counts once per group. The stems
+        of the words longer than two letters are added to `stems_seen`, for the learned model, which reads the
+        same words.
 
         Where two terms of one group cover the same word (налог* and налогооблож*, tax* and taxation, a phrase
         and its head word), the longer match wins, then the heavier: one word is one mention, whatever the
@@ -108,6 +112,8 @@ class Classifier:
         for index, sentence in enumerate(sentences):
             tokens = words(sentence)
             stems = [stem(t) for t in tokens]
+            if stems_seen is not None:
+                stems_seen.update(s for t, s in zip(tokens, stems, strict=True) if len(t) > 2)
             found = [
                 (i, end, term, group, weight)
                 for i, token in enumerate(tokens)
@@ -138,7 +144,8 @@ class Classifier:
         text = text[:MAX_TEXT]
         sentences = [title.strip(), *split_sentences(text)]
         hits: dict[str, _Hits] = defaultdict(_Hits)
-        found = list(self.mentions(sentences))
+        stems_seen: set[str] | None = set() if self.model else None
+        found = list(self.mentions(sentences, stems_seen))
         present: dict[str, set[int]] = defaultdict(set)  # gate group → sentences that mention it
         for index, _, group, _ in found:
             if group.startswith("@"):
@@ -160,9 +167,9 @@ class Classifier:
             gain = weight * factor * (ts.repeat_decay**seen)
             h.score += gain
             h.by_sentence[index] += gain
-        return self._decide(hits, sentences)
+        return self._decide(hits, sentences, stems_seen or set())
 
-    def _decide(self, hits: dict[str, _Hits], sentences: list[str]) -> Classification:
+    def _decide(self, hits: dict[str, _Hits], sentences: list[str], stems_seen: set[str]) -> Classification:
         ts = self.topic_set
         union = hits["@union"].score
         belarus, russia = hits["@belarus"].score + union, hits["@russia"].score + union
@@ -201,7 +208,7 @@ class Classifier:
                 f"{why}; {_missing(belarus, russia, relevance, needed, needed > ts.relevance_threshold)}",
                 raw,
             )
-            return self._second_opinion(lexicon, hits, sentences) if self.model else lexicon
+            return self._second_opinion(lexicon, hits, sentences, stems_seen) if self.model else lexicon
         matches = []
         for topic in ts.topics:
             score = topic_scores.get(topic.id, 0.0)
@@ -216,9 +223,11 @@ class Classifier:
             matches.append(TopicMatch(topic.id, round(score, 2), evidence, terms))
         matches.sort(key=lambda m: -m.score)
         lexicon = Classification(True, round(relevance, 2), tuple(matches), why, raw)
-        return self._second_opinion(lexicon, hits, sentences) if self.model else lexicon
+        return self._second_opinion(lexicon, hits, sentences, stems_seen) if self.model else lexicon
 
-    def _second_opinion(self, lexicon: Classification, hits: dict[str, _Hits], sentences: list[str]) -> Classification:
+    def _second_opinion(
+        self, lexicon: Classification, hits: dict[str, _Hits], sentences: list[str], stems_seen: set[str]
+    ) -> Classification:
         """The learned model's verdict laid over the lexicon's, for the targets where it won under
         cross-validation (learned.py). A topic it adds shows the lexicon's best sentences for that topic, if any.
         The lexicon's gate still decides whether topics are looked for at all."""
@@ -226,7 +235,7 @@ class Classifier:
         assert model is not None
         ids = [t.id for t in self.topic_set.topics]
         dense = dense_features(dict(lexicon.scores), lexicon.relevance, lexicon.relevant, ids)
-        slots = stem_slots(" ".join(sentences), "")
+        slots = slots_of(stems_seen)  # the stems `mentions` already made, not a second pass over the words
         memo = model.recall(slots)
         if memo is not None:
             relevant, p = memo.relevant, 1.0

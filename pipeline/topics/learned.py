@@ -18,7 +18,7 @@ import hashlib
 import io
 import json
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,7 +128,12 @@ def dense_features(scores: dict[str, float], relevance: float, relevant: bool, t
 
 
 def stem_slots(title: str, text: str) -> np.ndarray:
-    found = {zlib.crc32(stem(w).encode()) % DIM for w in words(f"{title} {text}") if len(w) > 2}
+    return slots_of({stem(w) for w in words(f"{title} {text}") if len(w) > 2})
+
+
+def slots_of(stems: Iterable[str]) -> np.ndarray:
+    """Hashed slots of word stems, sorted, each once."""
+    found = {zlib.crc32(s.encode()) % DIM for s in stems}
     return np.fromiter(sorted(found), dtype=np.uint16, count=len(found))
 
 
