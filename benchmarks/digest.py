@@ -29,6 +29,7 @@ from benchmarks._common import CORPUS, ROOT, need
 from pipeline.articles.fingerprint import text_hash
 from pipeline.digest.weeks import Week
 from pipeline.jobs.classifying import load_topic_set
+from pipeline.jobs.indexing import index_items, indicators_of
 from pipeline.settings import load_settings
 from pipeline.store.db import open_store
 from pipeline.store.models import CrawlRun, Feed, FetchAttempt, Item, ItemSource, ItemTopic, ItemVersion
@@ -128,6 +129,9 @@ def fill(db_url: str, count: int, week: Week, seed: int = 7) -> None:
         f"store: {count:,} items over 52 weeks ({sum(1 for r in items if r['relevant']):,} in scope), "
         f"{len(topics):,} topic rows, {len(versions) - count} edits; filled in {time.perf_counter() - t0:.1f} s"
     )
+    t1 = time.perf_counter()  # what each crawl does after classifying: figures and search tokens, once per item
+    read, figures = index_items(engine, indicators_of(settings), end)
+    print(f"indexed {read:,} items ({figures:,} figures) in {time.perf_counter() - t1:.1f} s")
     engine.dispose()
 
 

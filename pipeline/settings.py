@@ -105,6 +105,9 @@ class Settings(BaseSettings):
     smtp_timeout: float = Field(30.0, gt=0)
     mail_from: str = "unionwatch@localhost"
     mail_to: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    mail_quiet_weeks: bool = Field(
+        True, description="mail a week without stories as a short note (baseline, feed health); false: file it only"
+    )
     digest_weekday: int = Field(0, ge=0, le=6, description="0 = Monday: from this day the past week is due")
     digest_hour: int = Field(7, ge=0, le=23, description="local hour from which the past week's digest is due")
     schedule_crawl: str = Field("0 */3 * * *", description="crontab expression (in `timezone`) for `schedule`'s crawl")

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
 
-from pipeline.text import sentences
+from pipeline.text import clip, sentences
 from pipeline.topics.morph import stem
 
 WINDOW = timedelta(days=2)  # reports of one event further apart than this are a continuing story, not copies
@@ -49,6 +49,7 @@ _MARKUP = re.compile(r"\*\*|__|\[[^\]]*\]\([^)]*\)|https?://\S+|#")
 # a wire dateline ("MINSK, October 28. /TASS/.", "МОСКВА, 28 октября. /ТАСС/.") names the desk, not the event
 # anywhere, since a feed may put the title before it: the /AGENCY/ between slashes marks it
 _DATELINE = re.compile(r"[^\W\d_][^\W\d_ -]*(?:[ -][^\W\d_]+)?,\s+[^./]{3,20}\.\s*/[^/\s][^/]{1,12}/\.?", re.UNICODE)
+_PROMPT = re.compile(r"подпис\w+ на|читайте|subscribe|follow us|падпіс\w+ на|https?://|t\.me/", re.IGNORECASE)
 _COMMON_NAMES = frozenset(
     {
         "belar", "belor", "rossi", "russi", "rf", "moskv", "mosco", "minsk", "putin", "lukas", "soiuz", "union",
@@ -154,11 +155,45 @@ def headline(title: str, text: str, source: str = "", *, bare: bool = False) -> 
     says so), else the first sentence of the text, without Telegram's markdown."""
     clean_title = _clean(title)
     if not bare and not bare_title(clean_title, source):
-        return clean_title
+        return _uncut(clean_title, _clean(text))
     for sentence in sentences(_without(clean_title, _clean(text))):
         if len(sentence) >= 12:
             return sentence.rstrip(".")
     return clean_title
+
+
+def lead_sentence(title: str, text: str, source: str = "", *, bare: bool = False, limit: int = 260) -> str:
+    """The sentence that states the event: a report's first sentence of substance (its lead, after the wire
+    dateline), else its headline. A lead that only repeats the headline, or asks a question, or tells the
+    reader to subscribe, gives way to the headline."""
+    head = headline(title, text, source, bare=bare)
+    clean = _clean(text)
+    body = _without(head, clean) if clean.lower().startswith(head.lower()) else _without(_clean(title), clean)
+    at = body.lower().find(head.lower()) if len(head) >= 20 else -1
+    if 0 <= at <= 80:  # the page's section name or date, then the title again: the lead starts after it
+        body = body[at + len(head) :].lstrip(" .:|—-")
+    body = _DATELINE.sub(" ", body).strip(" .")
+    for sentence in sentences(body)[:2]:
+        sentence = sentence.strip(" . ")
+        if squash(head) and (squash(sentence).startswith(squash(head)) or squash(head).startswith(squash(sentence))):
+            break  # the lead is the headline, or one of them is the other cut short
+        if len(sentence) >= 40 and not sentence.endswith("?") and not _PROMPT.search(sentence):
+            return clip(sentence, limit)
+    return clip(head, limit)
+
+
+def _uncut(title: str, body: str, limit: int = 200) -> str:
+    """A title some feeds cut mid-word ("…discuss bilatera") is the start of the text's first sentence:
+    that sentence, cut at a word when long, reads better."""
+    cut = title.rstrip("….").rstrip()
+    if len(cut) < 20:
+        return title
+    first = sentences(body[: limit * 2])[:1]
+    if not first or not first[0].lower().startswith(cut.lower()) or len(first[0]) <= len(cut):
+        return title
+    if cut != title or first[0][len(cut)].isalnum():  # marked as cut, or cut inside a word
+        return clip(first[0].rstrip("."), limit)
+    return title
 
 
 def keys(item: EventItem, *, bare: bool = False) -> Keys:

@@ -13,6 +13,7 @@ from typing import Any
 
 from pipeline.digest.build import Digest
 from pipeline.digest.render import environment
+from pipeline.topics.search_terms import index_text
 
 INDEX_CHART = "index-trend.png"
 
@@ -35,6 +36,7 @@ def entries(digests: list[Digest]) -> list[dict[str, Any]]:
                 "json_url": page_path(d.week, "json"),
                 "in_scope": d.totals.get("in_scope", 0),
                 "counts": [(s.name, s.count) for s in d.sections if s.count],
+                "lead": [f"“{x.sentence}” ({x.source})" for x in d.lead[:3]],
                 "headlines": [h.text for h in d.headlines],
                 "empty_reason": d.empty_reason,
             }
@@ -59,7 +61,13 @@ def render_index(digests: list[Digest], updated: datetime, chart: str | None) ->
 def search_index(digests: list[Digest]) -> dict[str, Any]:
     return {
         "digests": [
-            {"week": d.week, "period": d.period, "url": page_path(d.week), "text": d.search_text()}
+            {
+                "week": d.week,
+                "period": d.period,
+                "url": page_path(d.week),
+                "text": d.search_text(),
+                "tokens": sorted(set(index_text("", d.search_text()).split())),
+            }
             for d in sorted(digests, key=lambda d: d.week, reverse=True)
         ]
     }

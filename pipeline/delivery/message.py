@@ -13,6 +13,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 
 from pipeline.digest.build import Digest
+from pipeline.text import clip
 
 SUBJECT_LIMIT = 110
 
@@ -27,6 +28,8 @@ def subject(digest: Digest) -> str:
     if digest.empty_reason:
         return f"{head}: nothing found"
     if not labels:
+        if digest.lead:  # nothing moved out of its range: say what happened instead
+            return clip(f"{head}: {digest.lead[0].sentence}", SUBJECT_LIMIT)
         return f"{head}: {digest.totals['in_scope']} items, no marked changes"
     text = f"{head}: "
     names = list(labels)

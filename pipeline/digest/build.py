@@ -13,23 +13,32 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from pipeline.articles.events import lead_sentence
 from pipeline.digest.changes import (
+    BaselineState,
     EditSummary,
     FigureNote,
     FigureReport,
     Story,
     Trend,
+    Weighed,
+    ended,
     new_stories,
-    rank,
     stories,
+    weigh,
 )
+from pipeline.digest.figures import differs
 from pipeline.digest.sanitise import clean_text, safe_url
 from pipeline.digest.weeks import Week
 from pipeline.domain import WeekItem
+from pipeline.text import clip
 
-TOP_STORIES = 5  # per topic section
-TOP_NEW = 10  # in the new-stories list
+TOP_STORIES = 8  # headlines per topic section
+SHOWN = 12  # stories shown in full, each once
+LEAD_LINES = 5  # at most, and at least 3 when the week has them
+FOLLOWUPS = 5  # continuing and ended stories listed
 EXTRACT_SENTENCES = 2
+TITLE_LIMIT = 160
 
 
 @dataclass
@@ -52,6 +61,9 @@ class StoryView:
     first_seen: str = ""
     languages: list[str] = field(default_factory=list)
     copies: list[Copy] = field(default_factory=list)  # the story's other items: other outlets, other languages
+    new: bool = True  # first seen this week
+    weight: float = 0.0
+    reasons: list[str] = field(default_factory=list)  # why it weighs what it does: outlets, a figure, continuing
 
 
 @dataclass
@@ -60,6 +72,56 @@ class Copy:
     source: str
     url: str
     lang: str
+
+
+@dataclass
+class StoryRef:
+    """A story named by its headline: in a topic section, or among continuing and ended ones."""
+
+    id: int
+    title: str
+    url: str
+    source: str
+    shown: bool  # shown in full in the digest's story list (link to it there), else linked to its report
+    note: str = ""
+
+
+@dataclass
+class LeadLine:
+    """One sentence of the lead: what one leading story says happened, in its own language."""
+
+    story: int
+    sentence: str
+    lang: str
+    source: str
+    url: str
+    published: str
+    topics: list[str]
+    reasons: list[str]
+
+
+@dataclass
+class IndicatorView:
+    """Where one baseline figure stands: the documents' value, the latest reported, the change."""
+
+    id: str
+    name: str
+    short: str
+    topic: str
+    unit: str
+    baseline_value: float
+    baseline_date: str
+    baseline_source: str
+    latest_value: float | None
+    latest_period: str | None
+    latest_sentence: str
+    latest_source: str
+    latest_url: str
+    latest_published: str
+    change: float | None  # latest minus baseline
+    change_pct: float | None
+    this_week: bool  # the latest value was reported in this digest's week
+    summary: str
 
 
 @dataclass
@@ -92,8 +154,8 @@ class Section:
     last_week: int
     flag: str | None
     note: str
-    stories: list[StoryView]
-    more: int  # stories not shown
+    stories: list[StoryRef]
+    more: int  # stories not listed
 
 
 @dataclass
@@ -149,13 +211,22 @@ class Digest:
     generated_at: str
     totals: dict[str, int]
     headlines: list[Headline]
-    new_stories: list[StoryView]
+    lead: list[LeadLine]
+    stories: list[StoryView]  # the week's stories, heaviest first, each once
+    continuing: list[StoryRef]  # stories carried over from last week, with what is new
+    ended: list[StoryRef]  # last week's stories with nothing this week
+    baseline: list[IndicatorView]  # where every baseline figure stands, in every digest
     sections: list[Section]
     edited: list[EditView]
     figures: list[FigureView]
     trends: list[TrendView]
     feed_health: list[FeedProblem]
     empty_reason: str | None
+
+    @property
+    def quiet(self) -> bool:
+        """No story at all this week: mailed as a short note, or not mailed (`mail_quiet_weeks`)."""
+        return not self.stories
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -168,14 +239,32 @@ class Digest:
         """The inverse of to_dict: an archived digest rendered again looks exactly as it did."""
 
         def story(raw: dict[str, Any]) -> StoryView:
-            return StoryView(**{**raw, "also_reported_by": [Link(**link) for link in raw["also_reported_by"]]})
+            return StoryView(
+                **{
+                    **raw,
+                    "also_reported_by": [Link(**link) for link in raw["also_reported_by"]],
+                    "copies": [Copy(**c) for c in raw.get("copies", [])],
+                }
+            )
 
+        def ref(raw: dict[str, Any]) -> StoryRef:  # a digest filed before 2026-11 listed whole stories here
+            return StoryRef(
+                raw["id"], raw["title"], raw.get("url", ""), raw.get("source", ""), raw.get("shown", False),
+                raw.get("note", ""),
+            )  # fmt: skip
+
+        data = dict(data)
+        shown = data.pop("new_stories", None)  # the same, for the story list
         return cls(
             **{
                 **data,
                 "headlines": [Headline(**h) for h in data["headlines"]],
-                "new_stories": [story(s) for s in data["new_stories"]],
-                "sections": [Section(**{**s, "stories": [story(x) for x in s["stories"]]}) for s in data["sections"]],
+                "lead": [LeadLine(**x) for x in data.get("lead", [])],
+                "stories": [story(s) for s in data.get("stories", shown or [])],
+                "continuing": [ref(x) for x in data.get("continuing", [])],
+                "ended": [ref(x) for x in data.get("ended", [])],
+                "baseline": [IndicatorView(**x) for x in data.get("baseline", [])],
+                "sections": [Section(**{**s, "stories": [ref(x) for x in s["stories"]]}) for s in data["sections"]],
                 "edited": [EditView(**{**e, "story": story(e["story"])}) for e in data["edited"]],
                 "figures": [FigureView(**f) for f in data["figures"]],
                 "trends": [TrendView(**t) for t in data["trends"]],
@@ -184,16 +273,16 @@ class Digest:
         )
 
     def search_text(self) -> str:
-        """What `archive search` and the archive page match against: the digest's own words and its titles."""
-        parts = [self.week, self.period, *(h.text for h in self.headlines)]
-        for section in self.sections:
-            parts.append(section.name)
-            for s in section.stories:
-                parts.extend([s.title, s.source, *s.extract])
-        parts.extend(s.title for s in self.new_stories)
+        """What `archive search` and the archive page match against: what the week said, not the digest's own
+        furniture (a quiet topic's name, the baseline panel's unchanged lines are in every digest)."""
+        parts = [self.week, *(h.text for h in self.headlines), *(x.sentence for x in self.lead)]
+        for s in self.stories:
+            parts.extend([s.title, s.source, *s.extract, *(c.title for c in s.copies)])
+        parts.extend(s.name for s in self.sections if s.count)
+        parts.extend(f"{b.name} {b.latest_sentence}" for b in self.baseline if b.this_week)
         parts.extend(f"{f.summary} {f.sentence}" for f in self.figures)
         parts.extend(f"{e.story.title} {' '.join(e.added)} {' '.join(e.removed)}" for e in self.edited)
-        return " ".join(" ".join(parts).lower().split())
+        return " ".join(" ".join(parts).split())
 
 
 @dataclass(frozen=True)
@@ -215,6 +304,9 @@ class WeekFacts:
     feeds: int
     crawls: int  # crawl runs that finished in the week
     week_start: datetime
+    last_week_items: list[WeekItem] = field(default_factory=list)  # in scope, for continuing and ended stories
+    baseline: list[BaselineState] = field(default_factory=list)
+    topic_weights: dict[str, float] = field(default_factory=dict)
 
 
 def build_digest(facts: WeekFacts, charts: dict[str, str] | None = None) -> Digest:
@@ -222,7 +314,12 @@ def build_digest(facts: WeekFacts, charts: dict[str, str] | None = None) -> Dige
     names = dict(facts.topics)
     found = stories(facts.items, facts.cluster_first_seen)
     fresh = new_stories(found, facts.week_start)
-    sections = [_section(topic, names[topic], found, facts) for topic, _ in facts.topics]
+    before = stories(facts.last_week_items, {})
+    moved = {n.report.item.id for n in facts.figures}
+    weighed = weigh(found, facts.topic_weights, moved, {s.lead.cluster for s in before})
+    shown = {w.story.lead.cluster for w in weighed[:SHOWN]}
+    views = [_story_view(w.story, names, weighed=w, new=w.story.first_seen >= facts.week_start) for w in weighed]
+    sections = [_section(topic, names[topic], weighed, shown, facts) for topic, _ in facts.topics]
     trends = [
         TrendView(
             t.topic,
@@ -245,20 +342,29 @@ def build_digest(facts: WeekFacts, charts: dict[str, str] | None = None) -> Dige
         "in_scope": len(facts.items),
         "stories": len(found),
         "new_stories": len(fresh),
+        "continuing": sum(1 for w in weighed if w.continuing),
         "edited": len(edited),
         "figures": len(figures),
         "feeds": facts.feeds,
         "feeds_failing": len(facts.feed_problems),
         "crawls": facts.crawls,
     }
+    this_week = {s.lead.cluster for s in found}
     return Digest(
         week=str(facts.week),
         period=facts.week.label(),
         timezone=facts.timezone,
         generated_at=iso_utc(facts.now),
         totals=totals,
-        headlines=_headlines(facts.trends, names, fresh, edited, figures),
-        new_stories=[_story_view(s, names) for s in fresh[:TOP_NEW]],
+        headlines=_headlines(facts.trends, names, edited, figures),
+        lead=_lead(weighed, names),
+        stories=views[:SHOWN],
+        continuing=[_continuing(w, shown, facts.week_start) for w in weighed if w.continuing][:FOLLOWUPS],
+        ended=[
+            _ref(s, False, f"last report {s.copies[-1].when.date() if s.copies else s.lead.when.date()}")
+            for s in ended(before, this_week)
+        ][:FOLLOWUPS],
+        baseline=[_indicator_view(b) for b in facts.baseline],
         sections=sections,
         edited=edited,
         figures=figures,
@@ -273,11 +379,54 @@ def build_digest(facts: WeekFacts, charts: dict[str, str] | None = None) -> Dige
     )
 
 
-def _section(topic: str, name: str, found: list[Story], facts: WeekFacts) -> Section:
-    mine = rank([s for s in found if any(topic in i.topics for i in (s.lead, *s.copies))], topic)
+def _lead(weighed: list[Weighed], names: dict[str, str]) -> list[LeadLine]:
+    """One sentence for each of the heaviest stories: the three heaviest always, up to five while a story
+    still weighs at least half the heaviest."""
+    lines = []
+    for n, w in enumerate(weighed[:LEAD_LINES]):
+        if n >= 3 and w.weight < weighed[0].weight / 2:
+            break
+        item = w.story.lead
+        sentence = clean_text(lead_sentence(w.story.title, item.lead, item.source))
+        lines.append(
+            LeadLine(
+                story=story_id(w.story),
+                sentence=sentence,
+                lang=item.lang,
+                source=clean_text(item.source),
+                url=safe_url(item.url),
+                published=iso_utc(item.when),
+                topics=[t for t in names if any(t in i.topics for i in (item, *w.story.copies))],
+                reasons=list(w.reasons),
+            )
+        )
+    return lines
+
+
+def _ref(story: Story, shown: bool, note: str = "") -> StoryRef:
+    return StoryRef(
+        story_id(story),
+        clip(clean_text(story.title), TITLE_LIMIT) or "(untitled)",
+        safe_url(story.lead.url),
+        clean_text(story.lead.source),
+        shown,
+        note,
+    )
+
+
+def _continuing(w: Weighed, shown: set[int], week_start: datetime) -> StoryRef:
+    items = sorted((w.story.lead, *w.story.copies), key=lambda i: i.when)
+    latest = items[-1]
+    n = sum(1 for i in items if i.when >= week_start)
+    title = clip(clean_text(latest.title), 120)
+    note = f"{_count(n, 'report', 'reports')} this week; latest: {title} ({clean_text(latest.source)})"
+    return _ref(w.story, w.story.lead.cluster in shown, note)
+
+
+def _section(topic: str, name: str, weighed: list[Weighed], shown: set[int], facts: WeekFacts) -> Section:
+    mine = [w.story for w in weighed if any(topic in i.topics for i in (w.story.lead, *w.story.copies))]
     trend = next((t for t in facts.trends if t.topic == topic), None)
     count = len(mine)  # stories, as the trends count them: four copies of one report are one
-    names = dict(facts.topics)
     return Section(
         topic=topic,
         name=name,
@@ -285,15 +434,20 @@ def _section(topic: str, name: str, found: list[Story], facts: WeekFacts) -> Sec
         last_week=trend.last_week if trend else 0,
         flag=trend.flag if trend else None,
         note=_trend_note(trend, name) if trend and trend.flag else "",
-        stories=[_story_view(s, names, topic) for s in mine[:TOP_STORIES]],
+        stories=[_ref(s, s.lead.cluster in shown) for s in mine[:TOP_STORIES]],
         more=max(0, len(mine) - TOP_STORIES),
     )
 
 
-def _story_view(story: Story, names: dict[str, str], topic: str | None = None) -> StoryView:
+def story_id(story: Story) -> int:
+    """The id a story goes by in the digest (its anchor): its story key, or its lone item's id."""
+    return story.lead.cluster if story.lead.cluster > 0 else story.lead.id
+
+
+def _story_view(story: Story, names: dict[str, str], *, weighed: Weighed | None = None, new: bool = True) -> StoryView:
     lead = story.lead
-    hit = lead.topics.get(topic) if topic else max(lead.topics.values(), key=lambda h: h.score, default=None)
-    title = clean_text(lead.title)
+    hit = max(lead.topics.values(), key=lambda h: h.score, default=None)
+    title = clip(clean_text(story.title), TITLE_LIMIT)
     extract: list[str] = []
     seen = {_bare(title)}
     for sentence in hit.evidence if hit else ():  # the evidence may be the title itself: show it once
@@ -308,7 +462,7 @@ def _story_view(story: Story, names: dict[str, str], topic: str | None = None) -
                 others[source] = Link(clean_text(source), safe_url(item.url))
     items = (lead, *story.copies)
     return StoryView(
-        id=lead.id,
+        id=story_id(story),
         title=title or "(untitled)",
         url=safe_url(lead.url),
         source=clean_text(lead.source),
@@ -319,7 +473,13 @@ def _story_view(story: Story, names: dict[str, str], topic: str | None = None) -
         also_reported_by=list(others.values()),
         first_seen=iso_utc(story.first_seen),
         languages=sorted({item.lang for item in items if item.lang}),
-        copies=[Copy(clean_text(c.title), clean_text(c.source), safe_url(c.url), c.lang) for c in story.copies],
+        copies=[
+            Copy(clip(clean_text(c.title), TITLE_LIMIT), clean_text(c.source), safe_url(c.url), c.lang)
+            for c in story.copies
+        ],
+        new=new,
+        weight=weighed.weight if weighed else 0.0,
+        reasons=list(weighed.reasons) if weighed else [],
     )
 
 
@@ -380,24 +540,62 @@ def _figure_view(note: FigureNote) -> FigureView:
 
 
 def _headlines(
-    trends: list[Trend], names: dict[str, str], fresh: list[Story], edited: list[EditView], figures: list[FigureView]
+    trends: list[Trend], names: dict[str, str], edited: list[EditView], figures: list[FigureView]
 ) -> list[Headline]:
+    """What moved, beside the lead: figures against the baseline, topics out of their usual range, edits."""
     lines = [Headline("figure", f.topic, f.summary, f.short) for f in figures]
     order = {"spike": 0, "back": 1, "lull": 2}
     for t in sorted((t for t in trends if t.flag), key=lambda t: (order[t.flag or ""], -t.this_week)):
         note = _trend_note(t, names.get(t.topic, t.topic))
         lines.append(Headline(t.flag or "", t.topic, note, t.topic.replace("-", " ")))
-    if fresh:
-        top = fresh[0]
-        lead = (
-            f"the most widely carried: “{clean_text(top.lead.title)}” ({len(top.sources)} sources)"
-            if len(top.sources) > 1
-            else f"top story: “{clean_text(top.lead.title)}”"
-        )
-        lines.append(Headline("new-stories", None, f"{_count(len(fresh), 'new story', 'new stories')}; {lead}"))
     if edited:
         lines.append(Headline("edited", None, f"{_count(len(edited), 'article', 'articles')} edited after publication"))
     return lines
+
+
+def _indicator_view(state: BaselineState) -> IndicatorView:
+    ind, latest = state.indicator, state.latest
+    base = f"{format_number(ind.value)} {ind.unit} ({ind.date}, {ind.source})"
+    if latest is None:
+        return IndicatorView(
+            ind.id, ind.name, ind.short or ind.name.lower(), ind.topic, ind.unit, ind.value, ind.date, ind.source,
+            None, None, "", "", "", "", None, None, False,
+            f"{ind.name}: baseline {base}; no value reported since",
+        )  # fmt: skip
+    value = latest.figure.value
+    change = round(value - ind.value, 4)
+    pct = round(change / ind.value * 100, 1) if ind.value else None
+    if differs(value, ind.value):
+        moved = f"{'+' if change > 0 else '−'}{format_number(abs(change))}" + (
+            f" ({'+' if change > 0 else '−'}{format_number(abs(pct or 0))} %)" if pct is not None else ""
+        )
+    else:
+        moved = "unchanged"
+    period = f" for {latest.figure.period}" if latest.figure.period else ""
+    summary = (
+        f"{ind.name}: {format_number(value)} {ind.unit}{period} ({clean_text(latest.item.source)}, "
+        f"{latest.item.when.date()}), {moved} against the baseline {base}"
+    )
+    return IndicatorView(
+        id=ind.id,
+        name=ind.name,
+        short=ind.short or ind.name.lower(),
+        topic=ind.topic,
+        unit=ind.unit,
+        baseline_value=ind.value,
+        baseline_date=ind.date,
+        baseline_source=ind.source,
+        latest_value=value,
+        latest_period=latest.figure.period,
+        latest_sentence=clean_text(latest.figure.sentence),
+        latest_source=clean_text(latest.item.source),
+        latest_url=safe_url(latest.item.url),
+        latest_published=iso_utc(latest.item.when),
+        change=change,
+        change_pct=pct,
+        this_week=state.this_week,
+        summary=clean_text(summary),
+    )
 
 
 def _trend_note(trend: Trend, name: str) -> str:

@@ -8,10 +8,12 @@ changed and which figures differ, so that every judgement is testable with numbe
 from __future__ import annotations
 
 import difflib
+import math
 import statistics
 from dataclasses import dataclass
 from datetime import datetime
 
+from pipeline.articles.events import squash
 from pipeline.digest.figures import Figure, Indicator, differs
 from pipeline.domain import WeekItem
 from pipeline.text import clip, sentences
@@ -70,6 +72,16 @@ class Story:
                 seen.setdefault(source, None)
         return list(seen)
 
+    @property
+    def title(self) -> str:
+        """The lead's title, or a copy's that says the same and more where the lead has nothing beyond its title
+        (a feed that cut both title and text where another gave the title whole)."""
+        own = self.lead.title.rstrip("….").strip()
+        if not own or len(squash(self.lead.lead)) > len(squash(own)):
+            return self.lead.title
+        longer = [c.title for c in self.copies if len(c.title) > len(own) and c.title.lower().startswith(own.lower())]
+        return max(longer, key=len) if longer else self.lead.title
+
     def score(self, topic: str | None = None) -> float:
         items = (self.lead, *self.copies)
         if topic is None:
@@ -93,6 +105,45 @@ def stories(items: list[WeekItem], first_seen: dict[int, datetime]) -> list[Stor
 def rank(found: list[Story], topic: str | None = None) -> list[Story]:
     """Most sources first, then the best topic score, then the earliest."""
     return sorted(found, key=lambda s: (-len(s.sources), -s.score(topic), s.first_seen, s.lead.id))
+
+
+@dataclass(frozen=True)
+class Weighed:
+    """A story with what makes it lead: the weight and the reasons a reader is shown."""
+
+    story: Story
+    weight: float
+    reasons: tuple[str, ...]
+    continuing: bool
+
+
+def weigh(found: list[Story], topic_weights: dict[str, float], moved: set[int], last_week: set[int]) -> list[Weighed]:
+    """Stories heaviest first. How widely a story ran counts by independent outlets, on a log scale (the tenth
+    outlet adds less than the second); its heaviest topic multiplies that (a story with no topic counts a
+    quarter); a baseline figure it reports that moved adds one, and continuing last week's story a half.
+    `moved`: ids of items that stated a figure differing from the baseline or the last one reported;
+    `last_week`: story keys seen last week."""
+    out = []
+    for story in found:
+        items = (story.lead, *story.copies)
+        outlets = len(story.sources)
+        topics = {t for item in items for t in item.topics}
+        topic = max((topic_weights.get(t, 1.0) for t in topics), default=0.25)
+        figure = any(item.id in moved for item in items)
+        continuing = story.lead.cluster in last_week
+        weight = (1 + math.log2(outlets)) * topic + (1.0 if figure else 0.0) + (0.5 if continuing else 0.0)
+        reasons = [f"{outlets} outlets"] if outlets > 1 else []
+        if figure:
+            reasons.append("a baseline figure moved")
+        if continuing:
+            reasons.append("continues last week")
+        out.append(Weighed(story, round(weight, 3), tuple(reasons), continuing))
+    return sorted(out, key=lambda w: (-w.weight, w.story.first_seen, w.story.lead.id))
+
+
+def ended(last_week: list[Story], this_week: set[int]) -> list[Story]:
+    """Last week's stories carried by more than one outlet that had nothing this week, widest first."""
+    return rank([s for s in last_week if s.lead.cluster not in this_week and len(s.sources) > 1])
 
 
 def new_stories(found: list[Story], week_start: datetime) -> list[Story]:
@@ -195,6 +246,16 @@ def figure_notes(
             seen[key] = len(notes)
             notes.append(FigureNote(indicator, report, previous, from_baseline, from_previous, ()))
     return notes
+
+
+@dataclass(frozen=True)
+class BaselineState:
+    """Where one indicator stands at the end of a week: the last value reported (None: none since the
+    baseline), and whether that report fell in the week."""
+
+    indicator: Indicator
+    latest: FigureReport | None
+    this_week: bool
 
 
 def _with_source(note: FigureNote, source: str) -> FigureNote:

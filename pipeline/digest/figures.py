@@ -17,7 +17,7 @@ from typing import Any
 from pipeline.errors import ConfigError
 from pipeline.text import clip, sentences
 
-KINDS = ("price_per_1000m3", "million_tonnes", "percent", "count")
+KINDS = ("price_per_1000m3", "million_tonnes", "percent", "count", "usd_billion")
 
 _NUM = r"(?<![\d.,])(\d{1,3}(?:[  \u202f]\d{3})+|\d+)(?:([.,])(\d+))?(?![\d])"
 _CURRENCY_BEFORE = r"(?:US\$|\$|USD\s?)"
@@ -33,6 +33,12 @@ _MONEY = re.compile(rf"{_CURRENCY_BEFORE}\s?{_NUM}|{_NUM}{_CURRENCY_AFTER}", re.
 _TONNES = re.compile(
     rf"{_NUM}\s*(?:million|mln\.?|млн\.?|миллион\w*|мільён\w*|мільйон\w*)\s*(?:metric\s+)?(?:tonnes|tons|т\.?(?!\w)|тонн\w*|тон\w*)",
     re.IGNORECASE,
+)
+_BILLION_USD = re.compile(
+    rf"(?:{_CURRENCY_BEFORE}\s?)?{_NUM}\s*(?:billion|bn|млрд\.?|миллиард\w*|мільярд\w*)", re.IGNORECASE
+)
+_DOLLARS_AFTER = re.compile(
+    r"\s+(?:в\s+)?(?:US\s+|американских\s+)?(?:долл\w*|dollars?|USD|\$|даляр\w*|долларовом)", re.IGNORECASE
 )
 _PERCENT = re.compile(rf"{_NUM}\s*(?:%|per\s?cent|процент\w*|проц\.|працэнт\w*|відсот\w*)", re.IGNORECASE)
 _MONTHS = {
@@ -154,6 +160,12 @@ def _values(sentence: str, lowered: str, indicator: Indicator) -> list[float]:
         return [number(*m.group(1, 2, 3)) for m in _TONNES.finditer(sentence)]
     if indicator.kind == "percent":
         return [number(*m.group(1, 2, 3)) for m in _PERCENT.finditer(sentence)]
+    if indicator.kind == "usd_billion":  # a dollar sign before, or dollars named right after
+        return [
+            number(*m.group(1, 2, 3))
+            for m in _BILLION_USD.finditer(sentence)
+            if "$" in m.group(0) or "usd" in m.group(0).lower() or _DOLLARS_AFTER.match(sentence, m.end())
+        ]
     values = []
     for m in re.finditer(_NUM, lowered):
         rest = lowered[m.end() :].lstrip()

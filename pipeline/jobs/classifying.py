@@ -17,6 +17,7 @@ from sqlmodel import Session
 from pipeline.articles.extract import Extracted, extract_article, from_feed_text
 from pipeline.errors import ConfigError
 from pipeline.files import write_atomic
+from pipeline.jobs.indexing import index_items, indicators_of
 from pipeline.settings import Settings
 from pipeline.store import corrections as correction_store
 from pipeline.store import topics as topic_store
@@ -207,4 +208,5 @@ def classify_all(
         last = batch[-1][0]
         if progress:
             progress(len(batch))
+    index_items(engine, indicators_of(settings), now)
     return done, time.perf_counter() - started

@@ -22,13 +22,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from pipeline.domain import FetchedBody, ParsedFeed
-from pipeline.errors import FetchError, ParseError, UnionWatchError
+from pipeline.errors import ConfigError, FetchError, ParseError, UnionWatchError
 from pipeline.ingest.backoff import next_check
 from pipeline.ingest.feedlist import load_sources
 from pipeline.ingest.fetch import Fetcher
 from pipeline.ingest.parse import parse_feed
 from pipeline.jobs.articles import ArticleStage
 from pipeline.jobs.classifying import worker_classifier, worker_files
+from pipeline.jobs.indexing import index_items, indicators_of
 from pipeline.jobs.stories import assign_stories
 from pipeline.jobs.workers import in_pool, make_pool
 from pipeline.jobs.writer import BatchWriter
@@ -65,6 +66,7 @@ class CrawlSummary:
     items_seen: int = 0
     articles: str = ""
     stories: tuple[int, int] = (0, 0)  # in-scope items given a story, of which joined another item's
+    figures: int = 0  # baseline figures the newly classified items state
     seconds: float = 0.0
     outcomes: list[FeedOutcome] = field(default_factory=list)
 
@@ -78,6 +80,7 @@ class CrawlSummary:
                 if self.stories[0]
                 else ""
             )
+            + (f"{self.figures} baseline figures; " if self.figures else "")
             + f"{self.seconds:.1f}s"
         )
 
@@ -184,6 +187,10 @@ async def crawl_async(settings: Settings, engine: Engine, options: CrawlOptions 
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     summary.stories = assign_stories(engine, clock())
+    try:
+        summary.figures = index_items(engine, indicators_of(settings), clock())[1]
+    except ConfigError as exc:  # the crawl's items are stored; the figures wait for the baseline to be fixed
+        log.warning("%s; figures not read this time", exc)
     summary.seconds = time.perf_counter() - started
     with Session(engine) as session:
         run_row = session.get(CrawlRun, run_id)

@@ -56,6 +56,7 @@ class SendSummary:
     failed: int = 0
     already: int = 0  # recipients who had the week's digest already
     dry_run: bool = False
+    quiet: bool = False  # a week without stories, not mailed (mail_quiet_weeks = false)
     problems: list[str] = field(default_factory=list)
 
     def add(self, outcome: Outcome) -> None:
@@ -71,6 +72,8 @@ class SendSummary:
     def line(self) -> str:
         weeks = ", ".join(self.weeks) or "no week"
         verb = "would send" if self.dry_run else "sent"
+        if self.quiet:
+            return f"mail {weeks}: a quiet week (no stories), filed and not mailed (mail_quiet_weeks = false)"
         return (
             f"mail {weeks}: {verb} {self.sent}, pending retry {self.retry}, failed {self.failed}, "
             f"already delivered {self.already}"
@@ -128,6 +131,9 @@ def send(
     """Send the week's digest to every configured recipient who has not had it (all of them with `force`)."""
     digest = ensure_digest(settings, engine, week, now)
     summary = SendSummary(weeks=[str(week)], dry_run=dry_run)
+    if digest.quiet and not settings.mail_quiet_weeks and not force:
+        summary.quiet = True
+        return summary
     with Session(engine) as session:
         if not dry_run:
             store.ensure_deliveries(session, str(week), settings.mail_to, now)

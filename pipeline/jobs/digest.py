@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -18,23 +18,31 @@ from sqlmodel import Session
 
 from pipeline.articles.events import headline, squash
 from pipeline.digest.build import Digest, FeedProblem, WeekFacts, build_digest, iso_utc
-from pipeline.digest.changes import Edit, EditSummary, FigureNote, FigureReport, figure_notes, summarise_edit, trend
+from pipeline.digest.changes import (
+    BaselineState,
+    Edit,
+    EditSummary,
+    FigureNote,
+    FigureReport,
+    figure_notes,
+    summarise_edit,
+    trend,
+)
 from pipeline.digest.charts import trend_png
-from pipeline.digest.figures import Indicator, find_figures, load_indicators
+from pipeline.digest.figures import Indicator
 from pipeline.digest.render import render_html, render_text
 from pipeline.digest.weeks import Week, weeks_ending
 from pipeline.domain import WeekItem
 from pipeline.files import write_atomic
 from pipeline.jobs.classifying import load_topic_set
+from pipeline.jobs.indexing import index_items, indicators_of
 from pipeline.settings import Settings
+from pipeline.store import figures as figure_store
 from pipeline.store import weekly
 
 log = logging.getLogger("unionwatch.digest")
 
 TREND_WEEKS = 12
-FIGURE_LOOKBACK = timedelta(weeks=104)  # how far back "the last value reported" is looked for
-FIGURE_SCAN_LIMIT = 5000  # items read at most while looking for it
-FACTS_FILE = "facts.toml"
 
 
 @dataclass(frozen=True)
@@ -59,18 +67,21 @@ def gather(settings: Settings, engine: Engine, week: Week, now: datetime) -> Wee
     start, end = week.start(zone), week.end(zone)
     topic_set = load_topic_set(settings)
     topics = [(t.id, t.name) for t in topic_set.topics]
-    indicators = load_indicators(settings.baseline_dir / FACTS_FILE)
+    indicators = indicators_of(settings)
     trend_weeks = weeks_ending(week, TREND_WEEKS)
+    index_items(engine, indicators, now)  # items classified since the last crawl (a reclassify, a label)
     with Session(engine) as session:
         found = weekly.week_items(session, start, end)
-        items = _readable(found, weekly.repeated_titles(session, found))
+        before = weekly.week_items(session, start - (end - start), start)
+        names = weekly.repeated_titles(session, [*found, *before])
+        items, last_week_items = _readable(found, names), _readable(before, names)
         first_seen = weekly.cluster_first_seen(session, (i.cluster for i in items))
         seen: dict[str, dict[Week, set[int]]] = defaultdict(lambda: defaultdict(set))
         for topic, moment, story in weekly.topic_times(session, trend_weeks[0].start(zone), end):
             seen[topic][Week.of(moment, zone)].add(story)
         trends = [trend(topic, [len(seen[topic][w]) for w in trend_weeks]) for topic, _ in topics]
         edits = _edits(session, start, end)
-        notes = _figures(session, indicators, [*items, *(e.item for e in edits)], start, end)
+        notes, baseline = _figures(session, indicators, start, end)
         troubles = weekly.feed_troubles(session, start, end)
         facts = WeekFacts(
             week=week,
@@ -88,6 +99,9 @@ def gather(settings: Settings, engine: Engine, week: Week, now: datetime) -> Wee
             feeds=weekly.enabled_feeds(session),
             crawls=weekly.crawls_finished(session, start, end),
             week_start=start,
+            last_week_items=last_week_items,
+            baseline=baseline,
+            topic_weights={t.id: t.weight for t in topic_set.topics},
         )
     return facts
 
@@ -104,33 +118,34 @@ def _edits(session: Session, start: datetime, end: datetime) -> list[EditSummary
 
 
 def _figures(
-    session: Session, indicators: list[Indicator], items: list[WeekItem], start: datetime, end: datetime
-) -> list[FigureNote]:
-    """Figures stated by the week's items and by the articles edited in it, as their text stood at the
-    week's end, each compared with the baseline and with the last value reported before the week."""
-    topics = {i.topic for i in indicators}
-    mine = list({i.id: i for i in items if topics & i.topics.keys()}.values())
-    bodies = weekly.texts(session, (i.id for i in mine), as_of=end)
-    this_week = [
-        FigureReport(figure, item)
-        for item in mine
-        for figure in find_figures(bodies.get(item.id, ""), [i for i in indicators if i.topic in item.topics])
+    session: Session, indicators: list[Indicator], start: datetime, end: datetime
+) -> tuple[list[FigureNote], list[BaselineState]]:
+    """The week's figures, each against the baseline and the last value reported before the week, and where
+    every indicator stands at the week's end: read from the figures stored when items were classified."""
+    ids = [i.id for i in indicators]
+    reported = figure_store.reported_between(session, start, end)
+    earlier = figure_store.latest_before(session, ids, start)
+    latest = figure_store.latest_before(session, ids, end)
+    wanted = {r.item_id for r in (*reported, *earlier.values(), *latest.values())}
+    items = {i.id: i for i in weekly.items_by_id(session, wanted)}
+
+    def report(r: figure_store.Reported) -> FigureReport:
+        return FigureReport(r.figure, items[r.item_id])
+
+    notes = figure_notes(
+        indicators,
+        [report(r) for r in reported if r.item_id in items],
+        {k: report(r) for k, r in earlier.items() if r.item_id in items},
+    )
+    baseline = [
+        BaselineState(
+            ind,
+            report(latest[ind.id]) if ind.id in latest and latest[ind.id].item_id in items else None,
+            ind.id in latest and latest[ind.id].when >= start,
+        )
+        for ind in indicators
     ]
-    earlier: dict[str, FigureReport] = {}
-    wanted = {i.id for i in indicators}
-    scanned = 0
-    for ids in weekly.earlier_with_topics(session, topics, start, start - FIGURE_LOOKBACK):
-        batch_items = {i.id: i for i in weekly.items_by_id(session, ids)}
-        batch_texts = weekly.texts(session, ids, as_of=start)
-        for item_id in ids:  # newest first: the first figure found for an indicator is its last reported
-            item = batch_items[item_id]
-            for figure in find_figures(batch_texts.get(item_id, ""), indicators):
-                if figure.indicator in wanted and figure.indicator not in earlier:
-                    earlier[figure.indicator] = FigureReport(figure, item)
-        scanned += len(ids)
-        if wanted <= earlier.keys() or scanned >= FIGURE_SCAN_LIMIT:
-            break
-    return figure_notes(indicators, this_week, earlier)
+    return notes, baseline
 
 
 def make_digest(settings: Settings, engine: Engine, week: Week, now: datetime) -> Digest:

@@ -175,7 +175,7 @@ def apply_result(
         values["extraction_reason"] = f"recheck: {result.reason}"
     if verdict is not None:
         verdict = corrected(session, job.item_id, verdict)
-        values.update(relevant=verdict.relevant, relevance=verdict.relevance, classified_at=now)
+        values.update(relevant=verdict.relevant, relevance=verdict.relevance, classified_at=now, figures_at=None)
         topic_store.replace_topics(session, job.item_id, verdict)
     session.execute(update(Item).where(col(Item.id) == job.item_id).values(**values))
     return Outcome(result.status, result.reason, new_version)

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from pipeline.store.models import Delivery, DigestRecord
+from pipeline.topics.search_terms import index_text
 
 RETRY_FIRST = timedelta(minutes=15)
 RETRY_MAX = timedelta(days=1)
@@ -23,6 +24,7 @@ def save_digest(
     record.data = data
     record.subject = subject
     record.search_text = search_text
+    record.search_tokens = index_text("", search_text)
     session.add(record)
     session.flush()
     return record

@@ -269,6 +269,78 @@ def _0006_corrections(op: Operations) -> None:
     op.create_index("ix_corrections_item_id", "corrections", ["item_id"])
 
 
+def _0007_figures_and_search(op: Operations) -> None:
+    """Figures and search tokens are written once per classified item (figures_at NULL: due, so every stored
+    item is read once after this step); the search matches stems, so the old word index goes."""
+    with op.batch_alter_table("items") as batch:
+        batch.add_column(sa.Column("figures_at", sa.DateTime(), nullable=True))
+        batch.create_index("ix_items_figures_at", ["figures_at"])
+    op.create_table(
+        "item_figures",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("item_id", sa.Integer(), nullable=False),
+        sa.Column("indicator", sa.String(length=64), nullable=False),
+        sa.Column("value", sa.Float(), nullable=False),
+        sa.Column("unit", sa.String(length=100), nullable=False),
+        sa.Column("period", sa.String(length=10), nullable=True),
+        sa.Column("sentence", sa.Text(), server_default="", nullable=False),
+        sa.Column("reported_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["item_id"], ["items.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_item_figures_item_id", "item_figures", ["item_id"])
+    op.create_index("ix_item_figures_indicator", "item_figures", ["indicator"])
+    op.create_index("ix_item_figures_reported_at", "item_figures", ["reported_at"])
+    op.create_table(
+        "item_search",
+        sa.Column("item_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("tokens", sa.Text(), server_default="", nullable=False),
+        sa.ForeignKeyConstraint(["item_id"], ["items.id"]),
+        sa.PrimaryKeyConstraint("item_id"),
+    )
+    with op.batch_alter_table("digests") as batch:
+        batch.add_column(sa.Column("search_tokens", sa.Text(), server_default="", nullable=False))
+    bind = op.get_bind()
+    if bind.dialect.name == "sqlite":
+        for statement in DROP_ITEMS_FTS:
+            op.execute(statement)
+        if _has_fts5(bind):
+            for statement in SEARCH_FTS:
+                op.execute(statement)
+    elif bind.dialect.name == "postgresql":
+        op.execute(SEARCH_GIN)
+    from pipeline.topics.search_terms import index_text  # digests filed before: their words as tokens
+
+    digests = sa.table("digests", sa.column("id", sa.Integer), sa.column("search_text", sa.Text),
+                       sa.column("search_tokens", sa.Text))  # fmt: skip
+    for digest_id, words in bind.execute(sa.select(digests.c.id, digests.c.search_text)).all():
+        bind.execute(
+            digests.update().where(digests.c.id == digest_id).values(search_tokens=index_text("", words or ""))
+        )
+
+
+DROP_ITEMS_FTS = [
+    "DROP TRIGGER IF EXISTS items_fts_insert",
+    "DROP TRIGGER IF EXISTS items_fts_delete",
+    "DROP TRIGGER IF EXISTS items_fts_update",
+    "DROP TABLE IF EXISTS items_fts",
+]
+# The search tokens' index on SQLite: FTS5 over item_search, kept in step by triggers.
+SEARCH_FTS = [
+    "CREATE VIRTUAL TABLE item_search_fts USING fts5(tokens, content='item_search', content_rowid='item_id', "
+    "tokenize='unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER item_search_ai AFTER INSERT ON item_search BEGIN "
+    "INSERT INTO item_search_fts(rowid, tokens) VALUES (new.item_id, new.tokens); END",
+    "CREATE TRIGGER item_search_ad AFTER DELETE ON item_search BEGIN "
+    "INSERT INTO item_search_fts(item_search_fts, rowid, tokens) VALUES ('delete', old.item_id, old.tokens); END",
+    "CREATE TRIGGER item_search_au AFTER UPDATE ON item_search BEGIN "
+    "INSERT INTO item_search_fts(item_search_fts, rowid, tokens) VALUES ('delete', old.item_id, old.tokens); "
+    "INSERT INTO item_search_fts(rowid, tokens) VALUES (new.item_id, new.tokens); END",
+]
+# ... and on PostgreSQL: a GIN index over the tokens as a 'simple' tsvector (no stemming: they are stems).
+SEARCH_GIN = "CREATE INDEX ix_item_search_tsv ON item_search USING gin (to_tsvector('simple', tokens))"
+
+
 def _has_fts5(conn: Connection) -> bool:
     try:
         conn.exec_driver_sql("CREATE VIRTUAL TABLE temp.fts5_probe USING fts5(x)")
@@ -285,6 +357,7 @@ MIGRATIONS: list[Migration] = [
     ("0004_digests", _0004_digests),
     ("0005_stories", _0005_stories),
     ("0006_corrections", _0006_corrections),
+    ("0007_figures_and_search", _0007_figures_and_search),
 ]
 
 _TABLE = sa.Table(

@@ -137,6 +137,8 @@ class Item(SQLModel, table=True):
     classified_at: datetime | None = _time()
     # stories (migration 0005): the event an item reports, across outlets and languages
     story_id: int | None = Field(default=None, index=True)
+    # figures (migration 0007): when its text was last read for baseline figures; None: due (new or reclassified)
+    figures_at: datetime | None = _time(index=True)
 
 
 class Correction(SQLModel, table=True):
@@ -162,6 +164,33 @@ class ItemTopic(SQLModel, table=True):
     score: float = 0.0
     evidence: str = _text()  # JSON list of sentences
     terms: str = _text()  # JSON list of the terms that matched
+
+
+class ItemFigure(SQLModel, table=True):
+    """A figure an item states for a baseline indicator (migration 0007): found once, when the item is
+    classified, so the digest and the indicator pages only read them."""
+
+    __tablename__ = "item_figures"
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="items.id", index=True)
+    indicator: str = Field(max_length=64, index=True)
+    value: float
+    unit: str = Field(default="", max_length=100)
+    period: str | None = Field(default=None, max_length=10)
+    sentence: str = _text()
+    # the item's time, or when an edit brought the figure: the week a digest reports it in
+    reported_at: datetime | None = _time(nullable=False, index=True)
+
+
+class ItemSearch(SQLModel, table=True):
+    """An item's words as the search matches them (pipeline/topics/search_terms.py), written with its figures:
+    SQLite indexes them with FTS5 (item_search_fts), PostgreSQL with a GIN index over a tsvector."""
+
+    __tablename__ = "item_search"
+
+    item_id: int = Field(foreign_key="items.id", primary_key=True)
+    tokens: str = _text()
 
 
 class ItemSource(SQLModel, table=True):
@@ -204,7 +233,8 @@ class DigestRecord(SQLModel, table=True):
     message_id: str = Field(max_length=300)  # kept, so that a retried or forced mail is the same message
     subject: str = Field(default="", max_length=500)
     data: str = _text()  # the digest's JSON
-    search_text: str = _text()  # headlines, titles and extracts, lower-cased: what `archive search` reads
+    search_text: str = _text()  # what the week said (Digest.search_text): what `archive search` reads
+    search_tokens: str = _text()  # the same as search tokens (migration 0007)
 
 
 class Delivery(SQLModel, table=True):

@@ -1,17 +1,26 @@
-"""Finding past items and digests by words: SQLite FTS5 where the index exists, ILIKE elsewhere."""
+"""Finding past items and digests by what they mean: stems in Latin letters (topics/search_terms.py), matched
+by prefix. SQLite searches an FTS5 index of the tokens, PostgreSQL a GIN index over their tsvector; both answer
+from the index, newest first, and only the hits' texts are read, for their snippets."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, inspect, or_, select, text
+from sqlalchemy import delete, func, insert, inspect, select, text
 from sqlmodel import Session, SQLModel
 
-from pipeline.store.models import as_utc
+from pipeline.store.models import ItemSearch, as_utc
+from pipeline.text import sentences
+from pipeline.topics.morph import words
+from pipeline.topics.search_terms import matches, query_prefixes, token
 
 _item = SQLModel.metadata.tables["items"].c
+_search = SQLModel.metadata.tables["item_search"].c
 _digest = SQLModel.metadata.tables["digests"].c
+_LEXEME = re.compile(r"[^\W_]+")
 
 
 @dataclass(frozen=True)
@@ -23,56 +32,99 @@ class ItemHit:
     snippet: str
 
 
-def terms_of(query: str) -> list[str]:
-    return [t for t in query.lower().split() if t]
+def replace_tokens(session: Session, rows: Iterable[tuple[int, str, bool]]) -> None:
+    """(item id, tokens, pruned): an item's tokens replaced, except that a pruned item (its body emptied)
+    keeps the tokens it had, if any. The caller commits."""
+    rows = list(rows)
+    if not rows:
+        return
+    pruned = [i for i, _, gone in rows if gone]
+    kept = (
+        set(session.execute(select(_search.item_id).where(_search.item_id.in_(pruned))).scalars()) if pruned else set()
+    )
+    write = [(i, t) for i, t, _ in rows if i not in kept]
+    session.execute(delete(ItemSearch).where(_search.item_id.in_([i for i, _ in write])))
+    if write:
+        session.execute(insert(ItemSearch), [{"item_id": i, "tokens": t} for i, t in write])
 
 
 def search_items(session: Session, query: str, limit: int = 20) -> tuple[list[ItemHit], str]:
-    """Items whose title or text has every word of the query, best first; also says which method ran."""
-    terms = terms_of(query)
-    if not terms:
+    """Items whose title or text has every word of the query (in any of its forms), newest first; also says
+    which index answered."""
+    prefixes = query_prefixes(query)
+    if not prefixes:
         return [], "none"
     bind = session.connection()
-    if bind.dialect.name == "sqlite" and inspect(bind).has_table("items_fts"):
-        match = " ".join('"' + t.replace('"', '""') + '"' for t in terms)
-        rows = session.execute(
-            text(
-                "SELECT items.id, items.title, coalesce(items.url, items.canonical_url, ''), "
-                "coalesce(items.published_at, items.first_seen_at), "
-                "snippet(items_fts, 1, '[', ']', '…', 14) FROM items_fts JOIN items ON items.id = items_fts.rowid "
-                "WHERE items_fts MATCH :match ORDER BY rank LIMIT :limit"
-            ),
-            {"match": match, "limit": limit},
-        ).all()
-        return [ItemHit(int(r[0]), r[1], r[2], as_utc(r[3]), " ".join(str(r[4]).split())) for r in rows], "fts5"
-    patterns = [f"%{_escape(t)}%" for t in terms]
-    conditions = [or_(_item.title.ilike(p, escape="\\"), _item.text.ilike(p, escape="\\")) for p in patterns]
-    rows = session.execute(
-        select(_item.id, _item.title, _item.url, _item.published_at, _item.first_seen_at, _item.text)
-        .where(and_(*conditions))
-        .order_by(_item.id.desc())
-        .limit(limit)
-    ).all()
-    return [ItemHit(int(r[0]), r[1], r[2] or "", r[3] or r[4], _snippet(r[5], terms[0])) for r in rows], "like"
+    if bind.dialect.name == "sqlite" and inspect(bind).has_table("item_search_fts"):
+        match = " ".join('"' + p.replace('"', '""') + '"*' for p in prefixes)
+        ids = list(
+            session.execute(
+                text(
+                    "SELECT rowid FROM item_search_fts WHERE item_search_fts MATCH :match ORDER BY rowid DESC LIMIT :n"
+                ),
+                {"match": match, "n": limit},
+            ).scalars()
+        )
+        method = "fts5"
+    else:
+        lexemes = [lex for p in prefixes for lex in _LEXEME.findall(p)]
+        tsquery = " & ".join(f"'{lex}':*" for lex in lexemes)
+        vector = func.to_tsvector("simple", _search.tokens)
+        ids = list(
+            session.execute(
+                select(_search.item_id)
+                .where(vector.bool_op("@@")(func.to_tsquery("simple", tsquery)))
+                .order_by(_search.item_id.desc())
+                .limit(limit)
+            ).scalars()
+        )
+        method = "tsvector"
+    return _hits(session, ids, prefixes), method
+
+
+def _hits(session: Session, ids: list[int], prefixes: list[str]) -> list[ItemHit]:
+    if not ids:
+        return []
+    rows = {
+        int(r[0]): r
+        for r in session.execute(
+            select(
+                _item.id,
+                _item.title,
+                func.coalesce(_item.url, _item.canonical_url, ""),
+                func.coalesce(_item.published_at, _item.first_seen_at),
+                func.substr(func.coalesce(func.nullif(_item.text, ""), _item.summary), 1, 4000),
+            ).where(_item.id.in_(ids))
+        )
+    }
+    return [
+        ItemHit(i, rows[i][1], rows[i][2], as_utc(rows[i][3]), snippet(rows[i][4] or rows[i][1], prefixes))
+        for i in ids
+        if i in rows
+    ]
+
+
+def snippet(body: str, prefixes: list[str], width: int = 200) -> str:
+    """The first sentence holding a query word, its matching words in [brackets]."""
+    for sentence in sentences(body):
+        if any(matches(p, {token(w) for w in words(sentence)}) for p in prefixes):
+            marked = re.sub(
+                r"[^\W_]+",
+                lambda m: f"[{m[0]}]" if any(token(m[0].lower()).startswith(p) for p in prefixes) else m[0],
+                sentence,
+            )
+            return marked if len(marked) <= width else marked[: width - 1].rsplit(" ", 1)[0] + "…"
+    return " ".join(body[:width].split())
 
 
 def search_digests(session: Session, query: str) -> list[tuple[str, str]]:
     """(week, snippet) of every filed digest that has every word of the query, newest first."""
-    terms = terms_of(query)
+    prefixes = query_prefixes(query)
     hits = []
-    for week, body in session.execute(select(_digest.week, _digest.search_text).order_by(_digest.week.desc())):
-        if terms and all(t in body for t in terms):
-            hits.append((week, _snippet(body, terms[0])))
+    for week, body, tokens in session.execute(
+        select(_digest.week, _digest.search_text, _digest.search_tokens).order_by(_digest.week.desc())
+    ):
+        have = set(tokens.split())
+        if prefixes and all(matches(p, have) for p in prefixes):
+            hits.append((week, snippet(body, prefixes)))
     return hits
-
-
-def _escape(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _snippet(body: str, term: str, width: int = 90) -> str:
-    at = body.lower().find(term)
-    if at < 0:
-        return " ".join(body[: width * 2].split())
-    start, end = max(0, at - width), min(len(body), at + len(term) + width)
-    return ("…" if start else "") + " ".join(body[start:end].split()) + ("…" if end < len(body) else "")

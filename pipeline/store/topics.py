@@ -20,7 +20,7 @@ def save(session: Session, item_id: int, result: Classification, now: datetime) 
     session.execute(
         update(Item)
         .where(col(Item.id) == item_id)
-        .values(relevant=result.relevant, relevance=result.relevance, classified_at=now)
+        .values(relevant=result.relevant, relevance=result.relevance, classified_at=now, figures_at=None)
     )
     replace_topics(session, item_id, result)
 
@@ -52,7 +52,9 @@ def save_new(session: Session, results: list[tuple[int, Classification]], now: d
     session.connection().execute(
         update(table)
         .where(table.c.id == bindparam("b_id"))
-        .values(relevant=bindparam("b_relevant"), relevance=bindparam("b_relevance"), classified_at=now),
+        .values(
+            relevant=bindparam("b_relevant"), relevance=bindparam("b_relevance"), classified_at=now, figures_at=None
+        ),
         [{"b_id": i, "b_relevant": r.relevant, "b_relevance": r.relevance} for i, r in results],
     )
     rows = [

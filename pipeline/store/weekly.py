@@ -19,6 +19,7 @@ from pipeline.domain import TopicHit, WeekItem
 from pipeline.store.models import CrawlRun, Feed, Item, ItemVersion, as_utc
 
 CHUNK = 500
+NAME_CHARS = 80  # a channel's name is shorter than this; a longer title is a headline
 LEAD = 600  # characters of text the digest reads of an item: enough for a headline when the title is a name
 # Core columns: typed as columns (the models' attributes are typed as their Python values)
 _item = SQLModel.metadata.tables["items"].c
@@ -118,13 +119,13 @@ def items_by_id(session: Session, ids: Iterable[int]) -> list[WeekItem]:
 def repeated_titles(session: Session, items: Iterable[WeekItem]) -> set[tuple[str, str]]:
     """(source, title) of the given items whose feed has used the same title for other items too, in the whole
     store: a Telegram channel's name, which every post of it carries as its title."""
-    titles = sorted({i.title for i in items})
+    titles = sorted({i.title for i in items if len(i.title) <= NAME_CHARS})
     feeds = feed_names(session)
     found: set[tuple[str, str]] = set()
-    for start in range(0, len(titles), CHUNK):
+    for start in range(0, len(titles), CHUNK * 10):  # the title is not indexed: as few scans as the driver allows
         rows = session.execute(
             select(_item.feed_id, _item.title)
-            .where(_item.title.in_(titles[start : start + CHUNK]))
+            .where(_item.title.in_(titles[start : start + CHUNK * 10]))
             .group_by(_item.feed_id, _item.title)
             .having(func.count() > 1)
         )
@@ -199,54 +200,6 @@ def edits_between(session: Session, start: datetime, end: datetime) -> list[Edit
             continue
         records.append(EditRecord(item_id, after.fetched_at, before.title, before.text, after.text))
     return records
-
-
-def texts(session: Session, ids: Iterable[int], as_of: datetime | None = None) -> dict[int, str]:
-    """Title and text of each item; with `as_of`, the version that was current then (a digest of a past
-    week reads what the week read, not a later edit)."""
-    wanted = sorted(set(ids))
-    found: dict[int, str] = {}
-    for start in range(0, len(wanted), CHUNK):
-        chunk = wanted[start : start + CHUNK]
-        for item_id, title, text, summary in session.execute(
-            select(_item.id, _item.title, _item.text, _item.summary).where(_item.id.in_(chunk))
-        ):
-            found[int(item_id)] = f"{title}\n{text or summary}"
-        if as_of is None:
-            continue
-        latest = (
-            select(_version.item_id, func.max(_version.version).label("version"))
-            .where(_version.item_id.in_(chunk), _version.fetched_at < as_of)
-            .group_by(_version.item_id)
-            .subquery()
-        )
-        for item_id, title, text in session.execute(
-            select(_version.item_id, _version.title, _version.text).join(
-                latest, and_(_version.item_id == latest.c.item_id, _version.version == latest.c.version)
-            )
-        ):
-            if text:
-                found[int(item_id)] = f"{title}\n{text}"
-    return found
-
-
-def earlier_with_topics(
-    session: Session, topics: Iterable[str], before: datetime, after: datetime, batch: int = 200
-) -> Iterator[list[int]]:
-    """Ids of in-scope items with any of the topics, in batches, newest first, back to `after`."""
-    with_topic = select(_topic.item_id).where(_topic.topic.in_(list(topics)))
-    query = (
-        select(_item.id)
-        .where(_item.id.in_(with_topic), in_span(after, before), _item.relevant.is_(True))
-        .order_by(item_time().desc(), _item.id.desc())
-    )
-    offset = 0
-    while True:
-        ids = [int(i) for i in session.execute(query.offset(offset).limit(batch)).scalars()]
-        if not ids:
-            return
-        yield ids
-        offset += batch
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ class Topic:
     near: str = ""  # a gate group ("belarus", "russia") whose mention in the same sentence a term needs ...
     away_factor: float = 1.0  # ... to count fully; elsewhere it counts this much
     context: tuple[Term, ...] = ()  # words that add to the topic only where one of its own terms is present
+    weight: float = 1.0  # how much a story on it counts toward the digest's lead, beside how widely it ran
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,7 @@ def load_topics(path: Path, weights: dict[str, dict[str, float]] | None = None) 
                     near,
                     away,
                     context,
+                    float(raw.get("weight", 1.0)),
                 )
             )
         gate_raw = data.get("gate", {})

@@ -125,3 +125,33 @@ def test_a_title_that_labels_many_posts_of_one_source_is_a_name() -> None:
 )
 def test_transliteration_joins_spellings_of_one_name(cyrillic: str, latin: str) -> None:
     assert translit(cyrillic)[:5] == translit(latin)[:5]
+
+
+def test_a_title_the_feed_cut_mid_word_gives_way_to_the_sentence_it_was_cut_from() -> None:
+    from pipeline.articles.events import headline
+
+    title = "Russian and Belarusian defence ministers discuss bilatera"
+    text = "Russian and Belarusian defence ministers discuss bilateral military cooperation in Almaty. They met."
+    assert (
+        headline(title, text)
+        == "Russian and Belarusian defence ministers discuss bilateral military cooperation in Almaty"
+    )
+    whole = "Oreshnik missile system assumes combat duty in Belarus"  # whole: the dateline after it stays out
+    assert headline(whole, whole + "\nMOSCOW, December 30. /TASS/. The Oreshnik system") == whole
+
+
+def test_the_lead_sentence_is_the_reports_first_sentence_after_its_dateline() -> None:
+    from pipeline.articles.events import lead_sentence
+
+    text = (
+        "События Лукашенко и Путин подписали договор о гарантиях безопасности "
+        "МИНСК, 6 декабря. /ТАСС/. Президенты Белоруссии и России подписали в Минске договор о гарантиях "
+        "безопасности в рамках Союзного государства. Документ вступит в силу после ратификации."
+    )
+    said = lead_sentence("Лукашенко и Путин подписали договор о гарантиях безопасности", text)
+    assert said == (
+        "Президенты Белоруссии и России подписали в Минске договор о гарантиях безопасности в рамках Союзного "
+        "государства"
+    )
+    post = "Канал **Путин прибыл в Минск на заседание Высшего госсовета.** Подписывайтесь: https://t.me/x"
+    assert lead_sentence("Канал", post, "Канал") == "Путин прибыл в Минск на заседание Высшего госсовета"

@@ -16,6 +16,7 @@ from sqlmodel import Session
 from pipeline.digest.build import build_digest
 from pipeline.digest.weeks import Week
 from pipeline.jobs.archive import publish
+from pipeline.jobs.indexing import index_items
 from pipeline.settings import Settings, load_settings
 from pipeline.store.db import open_store
 from pipeline.store.models import Feed, Item
@@ -54,8 +55,12 @@ def archived(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Set
         assert feed.id is not None
         session.add(Item(key="https://belta.example/1", url="https://belta.example/1", feed_id=feed.id,
                          title="Цена на газ для Беларуси", text="Газовая цена на 2027 год согласована.",
-                         first_seen_at=NOW))  # fmt: skip
+                         first_seen_at=NOW, classified_at=NOW, relevant=True))  # fmt: skip
+        session.add(Item(key="https://belta.example/2", url="https://belta.example/2", feed_id=feed.id,
+                         title="Oreshnik on combat duty", text="Налоговых льгот для производителей не будет.",
+                         first_seen_at=NOW, classified_at=NOW, relevant=True))  # fmt: skip
         session.commit()
+    assert index_items(engine, [], NOW) == (2, 0)  # what a crawl does after classifying
     return config, settings
 
 
@@ -70,7 +75,7 @@ def test_the_archive_folder_lists_every_week_newest_first(archived: tuple[Path, 
     assert position == sorted(position)
     assert 'href="2026/2026-W45.html"' in index and "Energy prices and supply 1" in index
     assert (root / "index-trend.png").read_bytes()[:4] == b"\x89PNG"
-    assert "zapad drills" in (root / "search-index.json").read_text(encoding="utf-8")
+    assert "Zapad drills" in (root / "search-index.json").read_text(encoding="utf-8")
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt install chromium)")
@@ -80,16 +85,19 @@ def test_a_reader_finds_a_past_digest_by_typing_in_the_search_box(
     _, settings = archived
     browser = Browser((settings.digests_dir / "index.html").as_uri(), tmp_path / "profile")
     try:
+        visible = "[...document.querySelectorAll('.week')].filter(e => !e.hidden).map(e => e.dataset.week).join(' ')"
         browser.type_into("#search", "zapad")
-        browser.wait_for("!document.getElementById('results').hidden")
-        results = browser.evaluate("document.getElementById('results').innerText")
-        assert "1 digest matches “zapad”" in results and "2026-W45" in results and "2026-W47" not in results
+        browser.wait_for("!document.getElementById('matched').hidden")
+        assert "1 of 3 digests match “zapad”" in browser.evaluate("document.getElementById('matched').innerText")
+        assert browser.evaluate(visible) == "2026-W45"  # the list of weeks itself is filtered
         browser.evaluate("document.getElementById('search').value = ''")
-        browser.type_into("#search", "gas price")
-        results = browser.evaluate("document.getElementById('results').innerText")
-        assert "2026-W47" in results and "2026-W45" not in results
+        browser.type_into("#search", "gas prices")  # another form of the word
+        assert browser.evaluate(visible) == "2026-W47"
         browser.screenshot(SCREENSHOTS / "archive-index.png")
-        href = browser.evaluate("document.querySelector('#results a').href")
+        browser.evaluate("document.getElementById('search').value = ''")
+        browser.type_into("#search", "Energy prices and supply")  # a topic quiet in W46 does not match W46
+        assert browser.evaluate(visible) == "2026-W47 2026-W45"
+        href = browser.evaluate("document.querySelector('.week:not([hidden]) h2 a').href")
         assert href.endswith("/2026/2026-W47.html")
         browser.evaluate(f"location.href = {href!r}")
         browser.wait_for("document.title.includes('2026-W47') && document.readyState === 'complete'")
@@ -112,8 +120,13 @@ def test_the_cli_lists_shows_and_searches_the_archive(archived: tuple[Path, Sett
     found = unionwatch(config, "archive", "search", "gas price")
     assert found.returncode == 0, found.stderr
     assert "digests (1):" in found.stdout and "2026-W47" in found.stdout
-    cyrillic = unionwatch(config, "archive", "search", "газ", "--json")
+    cyrillic = unionwatch(config, "archive", "search", "газа", "--json")  # газа finds газ and Газовая
     assert '"method": "fts5"' in cyrillic.stdout and "Цена на газ для Беларуси" in cyrillic.stdout
+    assert "[Газовая]" in cyrillic.stdout  # the snippet marks the word that matched
+    assert "Oreshnik on combat duty" in unionwatch(config, "archive", "search", "Орешник").stdout
+    assert "Oreshnik on combat duty" in unionwatch(config, "archive", "search", "налог").stdout  # налоговых
+    quiet = unionwatch(config, "archive", "search", "tax code")  # a topic no digest had a story on
+    assert "digests (0):" in quiet.stdout
     missing = unionwatch(config, "archive", "show", "2025-W01")
     assert missing.returncode == 1 and "no digest filed for 2025-W01" in missing.stderr
 
@@ -152,7 +165,7 @@ def test_killing_a_rebuild_leaves_the_previous_index_whole(tmp_path: Path, monke
         process.wait()
         after = index.read_text(encoding="utf-8")
         assert after.rstrip().endswith("</html>"), "the index was left half-written"
-        assert after.count('<div class="week">') == 40
+        assert after.count('<div class="week" data-week=') == 40
         assert after == before or "Updated" in after
     assert unionwatch(config, "archive", "rebuild").returncode == 0
     assert not list(settings.digests_dir.rglob("*.tmp")), "temporary files were left behind"

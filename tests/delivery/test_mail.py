@@ -173,3 +173,28 @@ def test_dry_run_says_what_would_be_sent_and_sends_nothing(project: Path, smtp: 
     assert smtp.received == []
     real = unionwatch(project, "send", "--week", WEEK, "--now", NOW.isoformat(), **smtp_env(smtp))
     assert "sent 2" in real.stdout and len(smtp.received) == 1
+
+
+def test_a_week_without_stories_is_mailed_as_a_short_note_or_filed_only(tmp_path: Path, smtp: SmtpServer) -> None:
+    from pipeline.digest.weeks import Week
+    from tests.support.digest_data import simple_week
+
+    config = write_config(tmp_path)
+    settings = load_settings(config)
+    empty = simple_week(Week(2026, 47), [])
+    publish(settings, open_store(settings.db_url), build_digest(empty), NOW)
+
+    off = unionwatch(config, "send", "--week", WEEK, "--now", NOW.isoformat(), UNIONWATCH_MAIL_QUIET_WEEKS="false",
+                     **smtp_env(smtp))  # fmt: skip
+    assert off.returncode == 0, off.stderr
+    assert "quiet week" in off.stdout and "not mailed" in off.stdout
+    assert smtp.received == []
+
+    on = unionwatch(config, "send", "--week", WEEK, "--now", NOW.isoformat(), **smtp_env(smtp))
+    assert on.returncode == 0 and "sent 2" in on.stdout, on.stdout + on.stderr
+    [mail] = smtp.received
+    text = mail.message.get_body(preferencelist=("plain",))
+    assert text is not None
+    note = text.get_content()
+    assert "Nothing was found for 2026-W47" in note and "FEEDS" in note
+    assert "STORIES" not in note and "WHAT HAPPENED" not in note

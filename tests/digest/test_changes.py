@@ -8,7 +8,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pipeline.digest.changes import Edit, FigureReport, figure_notes, new_stories, stories, summarise_edit, trend
+from pipeline.digest.changes import (
+    Edit,
+    FigureReport,
+    ended,
+    figure_notes,
+    new_stories,
+    stories,
+    summarise_edit,
+    trend,
+    weigh,
+)
 from pipeline.digest.figures import find_figures, load_indicators
 from pipeline.domain import TopicHit, WeekItem
 
@@ -57,6 +67,30 @@ def test_new_stories_are_clusters_first_seen_this_week_ranked_by_sources_then_sc
     assert fresh[1].sources == ["TASS", "RIA"]
 
 
+def test_stories_weigh_by_outlets_topic_moved_figures_and_continuation() -> None:
+    start = datetime(2026, 11, 15, 21, tzinfo=UTC)
+    day = timedelta(days=1)
+
+    def on(n: int, source: str, cluster: int, topics: dict[str, TopicHit]) -> WeekItem:
+        return WeekItem(n, f"title {n}", f"https://e.org/{n}", source, "ru", start + day, cluster, topics)
+
+    named, broad = {"bases": TopicHit(3.0)}, {"trade": TopicHit(3.0)}
+    items = [
+        on(1, "TASS", 10, broad), on(2, "RIA", 10, broad), on(3, "BelTA", 10, broad),  # three outlets, trade
+        on(4, "BelTA", 20, named),  # one outlet on a baseline topic
+        on(5, "Onliner", 30, named),  # one outlet, its figure moved
+        on(6, "Zerkalo", 40, named),  # one outlet, last week's story goes on
+        on(7, "Zerkalo", 50, {}),  # no topic
+    ]  # fmt: skip
+    weighed = weigh(stories(items, {}), {"trade": 0.6}, moved={5}, last_week={40})
+    # a moved baseline figure outweighs three outlets on a broad topic; three outlets, one on a baseline topic
+    assert [w.story.lead.cluster for w in weighed] == [30, 10, 40, 20, 50]
+    assert weighed[0].reasons == ("a baseline figure moved",) and weighed[1].reasons == ("3 outlets",)
+    assert weighed[2].continuing and not weighed[3].continuing
+    last = stories([on(8, "TASS", 60, named), on(9, "RIA", 60, named), on(10, "RIA", 70, named)], {})
+    assert [s.lead.cluster for s in ended(last, {10, 20})] == [60]  # one outlet's story does not "end"
+
+
 def test_an_edit_is_summarised_as_the_sentences_added_and_removed() -> None:
     when = datetime(2026, 11, 17, tzinfo=UTC)
     old = "Talks began in Minsk. The sides discussed oil. No date was set."
@@ -83,3 +117,17 @@ def test_a_figure_is_noted_against_the_baseline_and_the_last_value_reported() ->
     assert note.previous is not None and note.previous.figure.value == 130
     assert note.also_reported_by == ("RIA",)
     assert figure_notes(INDICATORS, [FigureReport(same, item(3, "TASS", when, 3))], {}) == []  # equals baseline
+
+
+def test_a_story_is_titled_by_the_copy_that_did_not_cut_its_title() -> None:
+    when = datetime(2026, 11, 17, 9, tzinfo=UTC)
+    cut = WeekItem(1, "on november 24-25, the foreign minister of the republic of", "u1", "MFA", "en", when, 5,
+                   {"bases": TopicHit(5.0)}, lead="on november 24-25, the foreign minister of the republic of")  # fmt: skip
+    whole = WeekItem(2, "on november 24-25, the foreign minister of the republic of belarus will visit moscow",
+                     "u2", "MFA", "en", when, 5)  # fmt: skip
+    [story] = stories([cut, whole], {})
+    assert story.lead is cut and story.title == whole.title
+    update = WeekItem(3, cut.title + " (update)", "u3", "Daily", "en", when, 6)
+    full = WeekItem(4, cut.title, "u4", "MFA", "en", when, 6, {"bases": TopicHit(5.0)}, lead=whole.title + ". More.")
+    [story] = stories([full, update], {})
+    assert story.title == full.title  # its own text goes on: the title was whole, the copy only annotated it

@@ -130,14 +130,15 @@ def test_digest_of_two_crawled_weeks_shows_counts_new_stories_the_edit_and_a_new
     # Council of Ministers meeting on the 28 union programmes, announced on Saturday, reported on Monday)
     assert w47["totals"]["in_scope"] == 5
     assert w47["totals"]["new_stories"] == 3
-    reported = {t for s in w47["new_stories"] for t in (s["title"], *(c["title"] for c in s["copies"]))}
+    fresh = [s for s in w47["stories"] if s["new"]]
+    reported = {t for s in fresh for t in (s["title"], *(c["title"] for c in s["copies"]))}
     assert two_weeks["w47"][2]["title"] not in reported
     assert two_weeks["w47"][2]["title"].startswith("Mishustin") and two_weeks["w46"][5]["title"].startswith(
         "Mishustin, Golovchenko to chair"
     )
-    titles = [s["title"] for s in w47["new_stories"]]
+    titles = [s["title"] for s in fresh]
     assert set(titles) <= {i["title"] for i in two_weeks["w47"]}
-    carried = {s["title"]: [link["source"] for link in s["also_reported_by"]] for s in w47["new_stories"]}
+    carried = {s["title"]: [link["source"] for link in s["also_reported_by"]] for s in fresh}
     assert carried[two_weeks["w47"][0]["title"]] == ["Daily"]  # the same link in both feeds
     assert carried[two_weeks["w47"][1]["title"]] == ["Daily"]  # a republished copy: one story, two sources
     assert set(titles[:2]) == {two_weeks["w47"][0]["title"], two_weeks["w47"][1]["title"]}  # most sources first
@@ -148,6 +149,20 @@ def test_digest_of_two_crawled_weeks_shows_counts_new_stories_the_edit_and_a_new
         assert trend["weeks"][-2:] == ["2026-W46", "2026-W47"]
         w46_section = next(s for s in w46["sections"] if s["topic"] == section["topic"])
         assert trend["series"][-2] == w46_section["count"] == section["last_week"]
+
+    # the lead says what happened: one sentence per leading story, the widest-carried first, quoted with its source
+    assert 3 <= len(w47["lead"]) <= 5
+    assert w47["lead"][0]["story"] == w47["stories"][0]["id"] and "2 outlets" in w47["lead"][0]["reasons"]
+    assert w47["lead"][0]["sentence"].startswith("The economic unification of Russia and Belarus")
+    [continuing] = w47["continuing"]  # announced on Saturday of W46, reported on Monday of W47
+    assert continuing["title"].startswith("Mishustin") and "1 report this week" in continuing["note"]
+    # each story once: in full in the story list, by headline with a link to it in its topics' sections
+    html = (tmp_path / "out" / "2026-W47.html").read_text(encoding="utf-8")
+    for story in w47["stories"]:
+        assert html.count(f'id="story-{story["id"]}"') == 1
+    listed = [ref for section in w47["sections"] for ref in section["stories"]]
+    assert listed and all(ref["shown"] and f'href="#story-{ref["id"]}"' in html for ref in listed)
+    assert html.count(w47["stories"][0]["extract"][0]) == 1  # its extract is not repeated in each section
 
     assert w46["edited"] == [] and len(w47["edited"]) == 1
     edit = w47["edited"][0]
@@ -167,7 +182,7 @@ def test_digest_of_two_crawled_weeks_shows_counts_new_stories_the_edit_and_a_new
     assert w47["headlines"][0]["kind"] == "figure"  # figures lead
 
     text = (tmp_path / "out" / "2026-W47.txt").read_text(encoding="utf-8")
-    assert "FIGURES AGAINST THE BASELINE" in text and "EDITED AFTER PUBLICATION" in text
+    assert "FIGURES REPORTED THIS WEEK" in text and "EDITED AFTER PUBLICATION" in text
     assert max(len(line) for line in text.splitlines() if "://" not in line) <= 78
     for trend in w47["trends"]:  # the numbers behind each chart are in the text version too
         assert " ".join(map(str, trend["series"])) in text
@@ -204,7 +219,27 @@ def test_an_empty_week_says_so_and_why(two_weeks: dict[str, Any], tmp_path: Path
     )
     assert done.returncode == 0, done.stderr
     assert "Nothing was found for 2026-W40" in done.stderr and "no crawl finished" in done.stderr
-    assert "Nothing was found for 2026-W40" in (tmp_path / "2026-W40.txt").read_text(encoding="utf-8")
+    text = (tmp_path / "2026-W40.txt").read_text(encoding="utf-8")
+    assert "Nothing was found for 2026-W40" in text
+    # where the baseline stands, even in an empty week: every indicator, none reported yet by then
+    panel = " ".join(text.split("WHERE THE BASELINE STANDS", 1)[1].split("QUIET THIS WEEK", 1)[0].split())
+    assert panel.count("no value reported since") == 5 and "Gas price paid by Belarus: baseline 127" in panel
+
+
+def test_figures_are_stored_when_classified_and_outlive_the_article_text(
+    two_weeks: dict[str, Any], tmp_path: Path
+) -> None:
+    """The baseline panel reads figures stored with the items: emptying old article bodies loses none."""
+    pruned = unionwatch(two_weeks["config"], "db", "prune", "--keep", "1d", "--now", "2027-01-01T00:00:00+00:00")
+    assert pruned.returncode == 0, pruned.stderr
+    assert "emptied the bodies of 12 items" in pruned.stdout
+    w48 = digest_for(two_weeks, "2026-W48", tmp_path / "out")
+    panel = {b["id"]: b for b in w48["baseline"]}
+    gas = panel["gas-price"]
+    assert (gas["latest_value"], gas["baseline_value"], gas["change"], gas["this_week"]) == (135.0, 127.0, 8.0, False)
+    assert gas["latest_sentence"] == ADDED and gas["latest_url"].endswith(f"/news/{EDITED_ID}.html")
+    assert panel["programmes-implemented"]["latest_value"] == 90.0
+    assert panel["duty-free-crude"]["latest_value"] is None
 
 
 def test_default_week_is_the_last_complete_one_and_a_bad_week_is_refused(
@@ -262,7 +297,7 @@ def test_a_users_template_folder_overrides_and_can_extend_the_builtin(tmp_path: 
     (mine / "digest.txt").write_text("Desk copy {{ d.week }}: {{ d.totals.in_scope }} items\n", encoding="utf-8")
     environment.cache_clear()
     page = render_html(digest, templates_dir=mine)
-    assert "Our desk, 2026-W47" in page and "What changed" in page  # the rest is the built-in layout
+    assert "Our desk, 2026-W47" in page and "What happened" in page  # the rest is the built-in layout
     assert "Feeds failing" not in page
     assert 'style="' in page  # the CSS was inlined for mail clients
     assert render_text(digest, templates_dir=mine) == "Desk copy 2026-W47: 5 items\n"

@@ -77,11 +77,11 @@ def test_one_event_in_two_languages_and_three_outlets_is_one_story(
     assert done.returncode == 0, done.stderr
     digest = json.loads((tmp_path / "out" / "2026-W47.json").read_text(encoding="utf-8"))
     assert digest["totals"]["in_scope"] == 5 and digest["totals"]["new_stories"] == 3
-    titles = [s["title"] for s in digest["new_stories"]]
+    titles = [s["title"] for s in digest["stories"]]
     assert CHANNEL not in titles  # a channel's name is never a headline
-    oreshnik = next(s for s in digest["new_stories"] if "Oreshnik" in s["title"] or "Орешник" in s["title"])
+    oreshnik = next(s for s in digest["stories"] if "Oreshnik" in s["title"] or "Орешник" in s["title"])
     assert {link["source"] for link in oreshnik["also_reported_by"]} == {"Telegram"}  # the wire's, with the posts
-    call = next(s for s in digest["new_stories"] if "телефону" in s["title"])
+    call = next(s for s in digest["stories"] if "телефону" in s["title"])
     assert call["title"].startswith("Лукашенко и Путин обсудили по телефону")
     for section in digest["sections"]:  # sections and trends count stories
         trend = next(t for t in digest["trends"] if t["topic"] == section["topic"])
@@ -122,6 +122,6 @@ def test_a_channel_name_seen_in_earlier_weeks_is_no_headline(
     done = unionwatch(settings.config_file, "digest", "--week", "2026-W47", "--out", str(tmp_path / "out"))
     assert done.returncode == 0, done.stderr
     digest = json.loads((tmp_path / "out" / "2026-W47.json").read_text(encoding="utf-8"))
-    assert [s["title"] for s in digest["new_stories"]] == [
+    assert [s["title"] for s in digest["stories"]] == [
         "Лукашенко и Путин обсудили по телефону подготовку к заседанию Высшего госсовета Союзного государства"
     ]
