@@ -301,6 +301,7 @@ def _0007_figures_and_search(op: Operations) -> None:
     with op.batch_alter_table("digests") as batch:
         batch.add_column(sa.Column("search_tokens", sa.Text(), server_default="", nullable=False))
     bind = op.get_bind()
+    op.execute(TITLE_PREFIX_INDEX)
     if bind.dialect.name == "sqlite":
         for statement in DROP_ITEMS_FTS:
             op.execute(statement)
@@ -308,7 +309,8 @@ def _0007_figures_and_search(op: Operations) -> None:
             for statement in SEARCH_FTS:
                 op.execute(statement)
     elif bind.dialect.name == "postgresql":
-        op.execute(SEARCH_GIN)
+        for statement in SEARCH_GIN:
+            op.execute(statement)
     from pipeline.topics.search_terms import index_text  # digests filed before: their words as tokens
 
     digests = sa.table("digests", sa.column("id", sa.Integer), sa.column("search_text", sa.Text),
@@ -319,6 +321,9 @@ def _0007_figures_and_search(op: Operations) -> None:
         )
 
 
+# Short titles looked up by value (weekly.repeated_titles: a Telegram channel's name its posts carry as title);
+# on the first 80 characters, since a whole title may be longer than a PostgreSQL index entry may be.
+TITLE_PREFIX_INDEX = "CREATE INDEX ix_items_title_prefix ON items (substr(title, 1, 80))"
 DROP_ITEMS_FTS = [
     "DROP TRIGGER IF EXISTS items_fts_insert",
     "DROP TRIGGER IF EXISTS items_fts_delete",
@@ -337,8 +342,13 @@ SEARCH_FTS = [
     "INSERT INTO item_search_fts(item_search_fts, rowid, tokens) VALUES ('delete', old.item_id, old.tokens); "
     "INSERT INTO item_search_fts(rowid, tokens) VALUES (new.item_id, new.tokens); END",
 ]
-# ... and on PostgreSQL: a GIN index over the tokens as a 'simple' tsvector (no stemming: they are stems).
-SEARCH_GIN = "CREATE INDEX ix_item_search_tsv ON item_search USING gin (to_tsvector('simple', tokens))"
+# ... and on PostgreSQL: the tokens as a stored 'simple' tsvector (no stemming: they are stems) with a GIN index.
+# Stored, not an expression index: a plan that walks item ids newest first tests each row's vector, and
+# computing it there cost 40 µs a row (124 ms for a query at 104,000 items; 3 ms stored).
+SEARCH_GIN = [
+    "ALTER TABLE item_search ADD COLUMN tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', tokens)) STORED",
+    "CREATE INDEX ix_item_search_tsv ON item_search USING gin (tsv)",
+]
 
 
 def _has_fts5(conn: Connection) -> bool:

@@ -8,8 +8,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, insert, inspect, select, text
+from sqlalchemy import ColumnElement, delete, func, insert, inspect, literal_column, select, text
 from sqlmodel import Session, SQLModel
 
 from pipeline.store.models import ItemSearch, as_utc
@@ -69,10 +70,11 @@ def search_items(session: Session, query: str, limit: int = 20) -> tuple[list[It
     else:
         lexemes = [lex for p in prefixes for lex in _LEXEME.findall(p)]
         tsquery = " & ".join(f"'{lex}':*" for lex in lexemes)
-        vector = func.to_tsvector("simple", _search.tokens)
+        vector: ColumnElement[Any] = literal_column("tsv")  # a stored column PostgreSQL alone has (migration 0007)
         ids = list(
             session.execute(
                 select(_search.item_id)
+                .select_from(ItemSearch)
                 .where(vector.bool_op("@@")(func.to_tsquery("simple", tsquery)))
                 .order_by(_search.item_id.desc())
                 .limit(limit)
@@ -107,7 +109,8 @@ def _hits(session: Session, ids: list[int], prefixes: list[str]) -> list[ItemHit
 def snippet(body: str, prefixes: list[str], width: int = 200) -> str:
     """The first sentence holding a query word, its matching words in [brackets]."""
     for sentence in sentences(body):
-        if any(matches(p, {token(w) for w in words(sentence)}) for p in prefixes):
+        tokens = {token(w) for w in words(sentence)}
+        if any(matches(p, tokens) for p in prefixes):
             marked = re.sub(
                 r"[^\W_]+",
                 lambda m: f"[{m[0]}]" if any(token(m[0].lower()).startswith(p) for p in prefixes) else m[0],

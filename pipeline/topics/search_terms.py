@@ -8,6 +8,8 @@ three short of the whole), which joins stems that different languages' stemmers 
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from pipeline.articles.events import translit
 from pipeline.topics.morph import stem, words
 
@@ -15,6 +17,7 @@ INDEX_CHARS = 4000  # of an item's text: a long article's first pages say what i
 _ALIASES = (("belor", "belar"), ("rossi", "russi"), ("moskv", "mosco"))
 
 
+@lru_cache(maxsize=200_000)
 def token(word: str) -> str:
     folded = translit(stem(word))
     for old, new in _ALIASES:
