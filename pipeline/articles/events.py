@@ -186,7 +186,7 @@ def _uncut(title: str, body: str, limit: int = 200) -> str:
     """A title some feeds cut mid-word ("…discuss bilatera") is the start of the text's first sentence:
     that sentence, cut at a word when long, reads better."""
     cut = title.rstrip("….").rstrip()
-    if len(cut) < 20:
+    if len(cut) < 20 or body[: len(cut)].lower() != cut.lower():
         return title
     first = sentences(body[: limit * 2])[:1]
     if not first or not first[0].lower().startswith(cut.lower()) or len(first[0]) <= len(cut):

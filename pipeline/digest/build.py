@@ -318,7 +318,9 @@ def build_digest(facts: WeekFacts, charts: dict[str, str] | None = None) -> Dige
     moved = {n.report.item.id for n in facts.figures}
     weighed = weigh(found, facts.topic_weights, moved, {s.lead.cluster for s in before})
     shown = {w.story.lead.cluster for w in weighed[:SHOWN]}
-    views = [_story_view(w.story, names, weighed=w, new=w.story.first_seen >= facts.week_start) for w in weighed]
+    views = [
+        _story_view(w.story, names, weighed=w, new=w.story.first_seen >= facts.week_start) for w in weighed[:SHOWN]
+    ]
     sections = [_section(topic, names[topic], weighed, shown, facts) for topic, _ in facts.topics]
     trends = [
         TrendView(
@@ -358,7 +360,7 @@ def build_digest(facts: WeekFacts, charts: dict[str, str] | None = None) -> Dige
         totals=totals,
         headlines=_headlines(facts.trends, names, edited, figures),
         lead=_lead(weighed, names),
-        stories=views[:SHOWN],
+        stories=views,
         continuing=[_continuing(w, shown, facts.week_start) for w in weighed if w.continuing][:FOLLOWUPS],
         ended=[
             _ref(s, False, f"last report {s.copies[-1].when.date() if s.copies else s.lead.when.date()}")

@@ -150,20 +150,27 @@ def _prefix(title: ColumnElement[str]) -> ColumnElement[str]:
 
 def cluster_first_seen(session: Session, clusters: Iterable[int]) -> dict[int, datetime]:
     """The earliest item time of each story, over the whole store (a story id where the item has one, else
-    its near-duplicate cluster)."""
+    its near-duplicate cluster). Two queries, one per index: an OR of the two made SQLite walk every item
+    without a story id (11.9 s of a digest at 1,000,000 items)."""
     wanted = sorted({c for c in clusters if c >= 0})
     first: dict[int, datetime] = {}
-    story = func.coalesce(_item.story_id, _item.cluster_id)
+
+    def keep(key: int | None, earliest: object) -> None:
+        moment = as_utc(earliest)
+        if key is not None and moment is not None and (key not in first or moment < first[key]):
+            first[key] = moment
+
     for start in range(0, len(wanted), CHUNK):
         chunk = wanted[start : start + CHUNK]
-        for cluster, earliest in session.execute(
-            select(story, func.min(item_time()))
-            .where(or_(_item.story_id.in_(chunk), and_(_item.story_id.is_(None), _item.cluster_id.in_(chunk))))
-            .group_by(story)
+        for story, earliest in session.execute(
+            select(_item.story_id, func.min(item_time())).where(_item.story_id.in_(chunk)).group_by(_item.story_id)
         ):
-            moment = as_utc(earliest)
-            if cluster is not None and moment is not None:
-                first[cluster] = moment
+            keep(story, earliest)
+        for cluster, story, when in session.execute(
+            select(_item.cluster_id, _item.story_id, item_time()).where(_item.cluster_id.in_(chunk))
+        ):
+            if story is None:
+                keep(cluster, when)
     return first
 
 
