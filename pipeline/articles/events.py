@@ -192,7 +192,10 @@ def _uncut(title: str, body: str, limit: int = 200) -> str:
     if not first or not first[0].lower().startswith(cut.lower()) or len(first[0]) <= len(cut):
         return title
     if cut != title or first[0][len(cut)].isalnum():  # marked as cut, or cut inside a word
-        return clip(first[0].rstrip("."), limit)
+        whole = first[0]
+        if whole == body.strip() and whole[-1:].isalnum() and " " in whole:  # the text is cut too: at a word
+            return clip(whole.rsplit(" ", 1)[0] + " …", limit)
+        return clip(whole.rstrip("."), limit)
     return title
 
 

@@ -136,6 +136,10 @@ def test_a_title_the_feed_cut_mid_word_gives_way_to_the_sentence_it_was_cut_from
         headline(title, text)
         == "Russian and Belarusian defence ministers discuss bilateral military cooperation in Almaty"
     )
+    both = "Russian and Belarusian defence ministers discuss bilateral military cooperation in Almaty and ministe"
+    assert headline(title, both) == (  # the text was cut too: its last, partial word goes
+        "Russian and Belarusian defence ministers discuss bilateral military cooperation in Almaty and …"
+    )
     whole = "Oreshnik missile system assumes combat duty in Belarus"  # whole: the dateline after it stays out
     assert headline(whole, whole + "\nMOSCOW, December 30. /TASS/. The Oreshnik system") == whole
 
