@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import ColumnElement, delete, func, insert, select, update
 from sqlmodel import Session, SQLModel
 
 from pipeline.digest.figures import Figure
@@ -108,7 +108,7 @@ class Reported:
     when: datetime  # when it was reported
 
 
-def _reports(session: Session, where: list) -> list[Reported]:  # type: ignore[type-arg]
+def _reports(session: Session, where: list[ColumnElement[bool]]) -> list[Reported]:
     rows = session.execute(
         select(
             _figure.indicator,
@@ -148,12 +148,3 @@ def latest_before(session: Session, indicators: Iterable[str], before: datetime)
         if reports:
             found[indicator] = reports[-1]
     return found
-
-
-def history(session: Session, indicator: str, before: datetime) -> list[Reported]:
-    """Every value reported for one indicator before `before`, oldest first: an indicator page's series."""
-    return _reports(session, [_figure.indicator == indicator, _figure.reported_at < before])
-
-
-def count(session: Session) -> int:
-    return int(session.execute(select(func.count()).select_from(ItemFigure)).scalar_one())
