@@ -53,9 +53,12 @@ def series(digests: list[Digest]) -> tuple[list[str], list[int]]:
 def render_index(digests: list[Digest], updated: datetime, chart: str | None) -> str:
     _, counts = series(digests)
     template = environment().get_template("archive_index.html")
+    topics = [(p["name"], topic_path(t), len(p["weeks"])) for t, p in topic_pages(digests).items()]
+    indicators = [(p["name"], indicator_path(i), len(p["points"])) for i, p in indicator_pages(digests).items()]
     return template.render(
-        entries=entries(digests), updated=f"{updated:%Y-%m-%d %H:%M} UTC", chart=chart, series=counts
-    )
+        entries=entries(digests), updated=f"{updated:%Y-%m-%d %H:%M} UTC", chart=chart, series=counts,
+        topics=topics, indicators=indicators,
+    )  # fmt: skip
 
 
 def search_index(digests: list[Digest]) -> dict[str, Any]:
@@ -81,3 +84,66 @@ def search_script(index: dict[str, Any]) -> str:
 
 def archive_script() -> str:
     return files("pipeline.digest").joinpath("templates", "archive.js").read_text(encoding="utf-8")
+
+
+def topic_path(topic: str) -> str:
+    return f"topics/{topic}.html"
+
+
+def indicator_path(indicator: str) -> str:
+    return f"indicators/{indicator}.html"
+
+
+def topic_pages(digests: list[Digest]) -> dict[str, dict[str, Any]]:
+    """Per topic, its stories week by week, newest first, as the digests listed them: what a topic page shows."""
+    pages: dict[str, dict[str, Any]] = {}
+    for d in sorted(digests, key=lambda d: d.week, reverse=True):
+        for section in d.sections:
+            page = pages.setdefault(section.topic, {"topic": section.topic, "name": section.name, "weeks": []})
+            if section.count:
+                page["weeks"].append(
+                    {"week": d.week, "period": d.period, "url": "../" + page_path(d.week), "count": section.count,
+                     "stories": [{"title": s.title, "url": s.url, "source": s.source} for s in section.stories],
+                     "more": section.more}
+                )  # fmt: skip
+    return pages
+
+
+def indicator_pages(digests: list[Digest]) -> dict[str, dict[str, Any]]:
+    """Per baseline indicator, every value the archived digests reported (their baseline panels and figures),
+    oldest first, one point per report, linked to the first digest that showed it: what an indicator page
+    charts and lists."""
+    pages: dict[str, dict[str, Any]] = {}
+    for d in sorted(digests, key=lambda d: d.week):
+        for b in d.baseline:
+            page = pages.setdefault(b.id, {"id": b.id, "name": b.name, "unit": b.unit, "baseline": b.baseline_value,
+                                           "baseline_date": b.baseline_date, "baseline_source": b.baseline_source,
+                                           "points": {}})  # fmt: skip
+            if b.latest_value is not None:
+                key = (b.latest_published, b.latest_url, b.latest_value)
+                page["points"].setdefault(key, {
+                    "value": b.latest_value, "period": b.latest_period, "sentence": b.latest_sentence,
+                    "source": b.latest_source, "url": b.latest_url, "published": b.latest_published, "week": d.week,
+                })  # fmt: skip
+        for f in d.figures:
+            if f.indicator in pages:
+                key = (f.published, f.url, f.value)
+                pages[f.indicator]["points"].setdefault(
+                    key, {"value": f.value, "period": f.period, "sentence": f.sentence, "source": f.source,
+                          "url": f.url, "published": f.published, "week": d.week}
+                )  # fmt: skip
+    for page in pages.values():
+        page["points"] = sorted(page["points"].values(), key=lambda p: p["published"])
+    return pages
+
+
+def render_topic_page(page: dict[str, Any], updated: datetime) -> str:
+    return environment().get_template("archive_topic.html").render(page=page, updated=f"{updated:%Y-%m-%d %H:%M} UTC")
+
+
+def render_indicator_page(page: dict[str, Any], chart: str | None, updated: datetime) -> str:
+    return (
+        environment()
+        .get_template("archive_indicator.html")
+        .render(page=page, chart=chart, updated=f"{updated:%Y-%m-%d %H:%M} UTC")
+    )

@@ -7,6 +7,7 @@ text version and the alt text, so nothing depends on seeing the image. Pure: a s
 from __future__ import annotations
 
 import io
+from datetime import date
 from functools import cache
 
 from PIL import Image, ImageDraw, ImageFont
@@ -55,3 +56,54 @@ def trend_png(series: list[int], weeks: list[str], mean: float | None = None, fl
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
+
+
+def values_png(points: list[tuple[str, float]], baseline: float, width: int = 560, height: int = 160) -> bytes:
+    """Reported values of one indicator over time (ISO dates), dots joined by a line, and the baseline drawn
+    as a dashed line: how far a figure has moved, and when."""
+    w, h = width * SCALE, height * SCALE
+    image = Image.new("RGB", (w, h), (255, 255, 255))
+    draw = ImageDraw.Draw(image)
+    small = _font(9)
+    top, bottom, left, right = 12 * SCALE, h - 14 * SCALE, 34 * SCALE, w - 8 * SCALE
+    values = [v for _, v in points] + [baseline]
+    low, high = min(values), max(values)
+    pad = (high - low) * 0.15 or abs(high) * 0.1 or 1.0
+    low, high = low - pad, high + pad
+
+    def y(v: float) -> float:
+        return bottom - (bottom - top) * (v - low) / (high - low)
+
+    days = sorted({d[:10] for d, _ in points})
+    first, last = (days[0], days[-1]) if days else ("", "")
+    span = max((_day(last) - _day(first)), 1) if days else 1
+
+    def x(d: str) -> float:
+        return left + (right - left) * ((_day(d[:10]) - _day(first)) / span if len(days) > 1 else 0.5)
+
+    for xx in range(int(left), int(right), 8 * SCALE):
+        draw.line((xx, y(baseline), xx + 4 * SCALE, y(baseline)), fill=_MEAN, width=SCALE)
+    draw.text((left - 3 * SCALE, y(baseline)), _short(baseline), fill=_TEXT, font=small, anchor="rm")
+    line = [(x(d), y(v)) for d, v in sorted(points)]
+    if len(line) > 1:
+        draw.line(line, fill=_CURRENT[None], width=2 * SCALE)
+    for px, py in line:
+        r = 3 * SCALE
+        draw.ellipse((px - r, py - r, px + r, py + r), fill=_CURRENT[None])
+    if line:
+        draw.text((line[-1][0], line[-1][1] - 5 * SCALE), _short(sorted(points)[-1][1]), fill=_CURRENT[None],
+                  font=small, anchor="md")  # fmt: skip
+    if days:
+        draw.text((left, h - 1 * SCALE), first, fill=_TEXT, font=small, anchor="ld")
+        draw.text((right, h - 1 * SCALE), last, fill=_TEXT, font=small, anchor="rd")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def _day(iso: str) -> int:
+    return date.fromisoformat(iso).toordinal()
+
+
+def _short(value: float) -> str:
+    return f"{value:,.1f}".rstrip("0").rstrip(".")

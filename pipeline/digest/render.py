@@ -50,9 +50,14 @@ def environment(templates_dir: Path | None = None) -> Environment:
     return env
 
 
-def render_html(digest: Digest, charts: dict[str, str] | None = None, templates_dir: Path | None = None) -> str:
-    """`charts` maps a topic to its image's address: a relative file name on disk, a cid: in mail."""
-    page = environment(templates_dir).get_template("digest.html").render(_context(digest, charts))
+def render_html(
+    digest: Digest, charts: dict[str, str] | None = None, templates_dir: Path | None = None, *, archive: bool = False
+) -> str:
+    """`charts` maps a topic to its image's address: a relative file name on disk, a cid: in mail. `archive`:
+    the copy filed in the archive, whose topics and indicators link to their archive pages (a mail's cannot)."""
+    page = (
+        environment(templates_dir).get_template("digest.html").render({**_context(digest, charts), "archive": archive})
+    )
     return str(css_inline.inline(page, keep_at_rules=True))
 
 

@@ -19,7 +19,7 @@ from sqlmodel import Session
 from pipeline.delivery import archive
 from pipeline.delivery.message import new_message_id, subject
 from pipeline.digest.build import Digest
-from pipeline.digest.charts import trend_png
+from pipeline.digest.charts import trend_png, values_png
 from pipeline.digest.weeks import Week
 from pipeline.files import write_atomic
 from pipeline.jobs.digest import DigestFiles, make_digest, write_digest
@@ -76,6 +76,15 @@ def write_index(settings: Settings, engine: Engine, now: datetime) -> Path:
     write_atomic(root / "search-index.json", json.dumps(index, ensure_ascii=False))
     write_atomic(root / "search-index.js", archive.search_script(index))
     write_atomic(root / "archive.js", archive.archive_script())
+    for page in archive.topic_pages(digests).values():
+        write_atomic(root / archive.topic_path(page["topic"]), archive.render_topic_page(page, now))
+    for page in archive.indicator_pages(digests).values():
+        chart = None
+        if page["points"]:
+            points = [(p["published"], p["value"]) for p in page["points"]]
+            chart = f"{page['id']}.png"
+            write_atomic(root / "indicators" / chart, values_png(points, page["baseline"]))
+        write_atomic(root / archive.indicator_path(page["id"]), archive.render_indicator_page(page, chart, now))
     return write_atomic(root / "index.html", archive.render_index(digests, now, chart))  # last: it names the rest
 
 

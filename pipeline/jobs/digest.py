@@ -160,7 +160,7 @@ def write_digest(digest: Digest, out_dir: Path, templates_dir: Path | None = Non
         if t.chart:
             png = trend_png(t.series, t.weeks, t.mean, t.flag)
             charts[t.topic] = write_atomic(out_dir / t.chart, png)
-    html = render_html(digest, {t.topic: t.chart for t in digest.trends if t.chart}, templates_dir)
+    html = render_html(digest, {t.topic: t.chart for t in digest.trends if t.chart}, templates_dir, archive=True)
     files = DigestFiles(
         digest,
         write_atomic(out_dir / f"{digest.week}.html", html),

@@ -194,3 +194,59 @@ def test_archive_serve_answers_on_localhost(archived: tuple[Path, Settings]) -> 
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_a_page_per_topic_and_per_baseline_indicator_opens_from_the_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+    from zoneinfo import ZoneInfo
+
+    from pipeline.digest.changes import BaselineState, FigureReport
+    from pipeline.digest.figures import Figure, load_indicators
+    from pipeline.domain import WeekItem
+    from tests.support.paths import ROOT
+
+    _, settings = configure(tmp_path, monkeypatch)
+    engine = open_store(settings.db_url)
+    gas = next(i for i in load_indicators(ROOT / "baseline" / "facts.toml") if i.id == "gas-price")
+    reports = {"2026-W45": (128.5, "Цена газа для Беларуси составит $128,5 за тысячу кубометров."),
+               "2026-W47": (131.0, "Belarus will pay $131 per 1,000 cubic meters of Russian gas.")}  # fmt: skip
+    for week, stories in WEEKS.items():
+        facts = simple_week(Week.parse(week), stories)
+        latest = None
+        if week in reports:
+            value, sentence = reports[week]
+            item = WeekItem(99, "Gas", f"https://belta.example/{week}", "BelTA", "ru", facts.week_start, 99)
+            latest = FigureReport(Figure("gas-price", value, gas.unit, "2027", sentence), item)
+        elif week == "2026-W46":  # nothing new: the panel shows W45's report again
+            value, sentence = reports["2026-W45"]
+            start = Week.parse("2026-W45").start(ZoneInfo("Europe/Minsk"))
+            item = WeekItem(99, "Gas", "https://belta.example/2026-W45", "BelTA", "ru", start, 99)
+            latest = FigureReport(Figure("gas-price", value, gas.unit, "2027", sentence), item)
+        state = BaselineState(gas, latest, week in reports)
+        publish(settings, engine, build_digest(replace(facts, baseline=[state])), NOW)
+
+    root = settings.digests_dir
+    index = (root / "index.html").read_text(encoding="utf-8")
+    assert 'href="topics/bases.html"' in index and 'href="indicators/gas-price.html"' in index
+    bases = (root / "topics" / "bases.html").read_text(encoding="utf-8")
+    assert bases.index("2026-W47") < bases.index("2026-W45")  # newest first
+    assert "Air defence units rotate" in bases and "Zapad drills end near Baranovichi" in bases
+    assert "Council of Ministers" not in bases  # another topic's story
+    page = (root / "indicators" / "gas-price.html").read_text(encoding="utf-8")
+    assert page.count('class="point"') == 2  # W46's panel repeated W45's value: one report, one point
+    assert page.index("131 USD") < page.index("128.5 USD") and "Baseline: <strong>127 USD" in page
+    assert (
+        "$128,5 за тысячу кубометров" in page and (root / "indicators" / "gas-price.png").read_bytes()[:4] == b"\x89PNG"
+    )
+    if CHROMIUM:
+        for name, path in (("archive-topic", "topics/bases.html"), ("archive-indicator", "indicators/gas-price.html")):
+            browser = Browser((root / path).as_uri(), tmp_path / f"profile-{name}")
+            try:
+                browser.wait_for("document.readyState === 'complete'")
+                if name == "archive-indicator":
+                    assert browser.evaluate("document.querySelector('.chart img').naturalWidth") > 0
+                browser.screenshot(SCREENSHOTS / f"{name}.png")
+            finally:
+                browser.close()

@@ -72,6 +72,7 @@ def test_the_digest_arrives_once_with_text_html_and_inline_charts(project: Path,
     assert len(images) == 3 and all(p.get_content()[:4] == b"\x89PNG" for p in images)  # tax code is quiet
     for image in images:  # every inline image is referred to by the HTML, by Content-ID
         assert f'src="cid:{image["Content-ID"].strip("<>")}"' in html.get_content()
+    assert "../topics/" not in html.get_content()  # links to archive pages would lead nowhere in a mailbox
 
     again = unionwatch(project, "send", "--week", WEEK, "--now", (NOW + timedelta(hours=1)).isoformat(), **env)
     assert again.returncode == 0 and "sent 0" in again.stdout and "already delivered 2" in again.stdout

@@ -163,6 +163,8 @@ def test_digest_of_two_crawled_weeks_shows_counts_new_stories_the_edit_and_a_new
     listed = [ref for section in w47["sections"] for ref in section["stories"]]
     assert listed and all(ref["shown"] and f'href="#story-{ref["id"]}"' in html for ref in listed)
     assert html.count(w47["stories"][0]["extract"][0]) == 1  # its extract is not repeated in each section
+    # the archive's copy links each topic and baseline indicator to its archive page
+    assert 'href="../topics/union-programmes.html"' in html and 'href="../indicators/gas-price.html"' in html
 
     assert w46["edited"] == [] and len(w47["edited"]) == 1
     edit = w47["edited"][0]
