@@ -304,7 +304,8 @@ class WeekFacts:
     feeds: int
     crawls: int  # crawl runs that finished in the week
     week_start: datetime
-    last_week_items: list[WeekItem] = field(default_factory=list)  # in scope, for continuing and ended stories
+    last_week_keys: set[int] = field(default_factory=set)  # story keys of last week's in-scope items
+    last_week_items: list[WeekItem] = field(default_factory=list)  # those of stories that may have ended
     baseline: list[BaselineState] = field(default_factory=list)
     topic_weights: dict[str, float] = field(default_factory=dict)
 
@@ -316,7 +317,7 @@ def build_digest(facts: WeekFacts, charts: dict[str, str] | None = None) -> Dige
     fresh = new_stories(found, facts.week_start)
     before = stories(facts.last_week_items, {})
     moved = {n.report.item.id for n in facts.figures}
-    weighed = weigh(found, facts.topic_weights, moved, {s.lead.cluster for s in before})
+    weighed = weigh(found, facts.topic_weights, moved, facts.last_week_keys | {s.lead.cluster for s in before})
     shown = {w.story.lead.cluster for w in weighed[:SHOWN]}
     views = [
         _story_view(w.story, names, weighed=w, new=w.story.first_seen >= facts.week_start) for w in weighed[:SHOWN]

@@ -67,6 +67,12 @@ def week_items(session: Session, start: datetime, end: datetime) -> list[WeekIte
     return items_by_id(session, ids)
 
 
+def story_keys(session: Session, start: datetime, end: datetime) -> list[tuple[int, int]]:
+    """(item id, story key) of the span's in-scope items: all a digest needs of last week but its ended stories."""
+    rows = session.execute(select(_item.id, story_key()).where(in_span(start, end), _item.relevant.is_(True)))
+    return [(int(i), int(k)) for i, k in rows]
+
+
 def items_by_id(session: Session, ids: Iterable[int]) -> list[WeekItem]:
     wanted = sorted(set(ids))
     feeds = feed_names(session)
