@@ -307,6 +307,7 @@ class WeekFacts:
     last_week_keys: set[int] = field(default_factory=set)  # story keys of last week's in-scope items
     last_week_items: list[WeekItem] = field(default_factory=list)  # those of stories that may have ended
     baseline: list[BaselineState] = field(default_factory=list)
+    edits_total: int = 0  # edits in the week; `edits` holds the largest of them
     topic_weights: dict[str, float] = field(default_factory=dict)
 
 
@@ -346,7 +347,7 @@ def build_digest(facts: WeekFacts, charts: dict[str, str] | None = None) -> Dige
         "stories": len(found),
         "new_stories": len(fresh),
         "continuing": sum(1 for w in weighed if w.continuing),
-        "edited": len(edited),
+        "edited": max(facts.edits_total, len(edited)),
         "figures": len(figures),
         "feeds": facts.feeds,
         "feeds_failing": len(facts.feed_problems),
@@ -359,7 +360,7 @@ def build_digest(facts: WeekFacts, charts: dict[str, str] | None = None) -> Dige
         timezone=facts.timezone,
         generated_at=iso_utc(facts.now),
         totals=totals,
-        headlines=_headlines(facts.trends, names, edited, figures),
+        headlines=_headlines(facts.trends, names, edited, figures, max(facts.edits_total, len(edited))),
         lead=_lead(weighed, names),
         stories=views,
         continuing=[_continuing(w, shown, facts.week_start) for w in weighed if w.continuing][:FOLLOWUPS],
@@ -543,7 +544,7 @@ def _figure_view(note: FigureNote) -> FigureView:
 
 
 def _headlines(
-    trends: list[Trend], names: dict[str, str], edited: list[EditView], figures: list[FigureView]
+    trends: list[Trend], names: dict[str, str], edited: list[EditView], figures: list[FigureView], total_edits: int
 ) -> list[Headline]:
     """What moved, beside the lead: figures against the baseline, topics out of their usual range, edits."""
     lines = [Headline("figure", f.topic, f.summary, f.short) for f in figures]
@@ -552,7 +553,7 @@ def _headlines(
         note = _trend_note(t, names.get(t.topic, t.topic))
         lines.append(Headline(t.flag or "", t.topic, note, t.topic.replace("-", " ")))
     if edited:
-        lines.append(Headline("edited", None, f"{_count(len(edited), 'article', 'articles')} edited after publication"))
+        lines.append(Headline("edited", None, f"{_count(total_edits, 'article', 'articles')} edited after publication"))
     return lines
 
 

@@ -44,6 +44,8 @@ from pipeline.store import weekly
 log = logging.getLogger("unionwatch.digest")
 
 TREND_WEEKS = 12
+EDITS_SHOWN = 10  # the largest edits of the week, in words changed
+EDIT_CANDIDATES = 40  # edits diffed to find them, chosen by how much their length changed
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ def gather(settings: Settings, engine: Engine, week: Week, now: datetime) -> Wee
         for topic, moment, story in weekly.topic_times(session, starts[0], end):
             seen[topic][bisect_right(starts, moment) - 1].add(story)
         trends = [trend(topic, [len(stories) for stories in seen[topic]]) for topic, _ in topics]
-        edits = _edits(session, start, end)
+        edits, edits_total = _edits(session, start, end)
         notes, baseline = _figures(session, indicators, start, end)
         troubles = weekly.feed_troubles(session, start, end)
         facts = WeekFacts(
@@ -101,6 +103,7 @@ def gather(settings: Settings, engine: Engine, week: Week, now: datetime) -> Wee
             trend_weeks=trend_weeks,
             trends=trends,
             edits=edits,
+            edits_total=edits_total,
             figures=notes,
             feed_problems=[_problem(t) for t in troubles],
             items_seen=weekly.count_items(session, start, end),
@@ -115,15 +118,21 @@ def gather(settings: Settings, engine: Engine, week: Week, now: datetime) -> Wee
     return facts
 
 
-def _edits(session: Session, start: datetime, end: datetime) -> list[EditSummary]:
+def _edits(session: Session, start: datetime, end: datetime) -> tuple[list[EditSummary], int]:
+    """The week's largest edits, summarised, and how many there were. Only the candidates whose length changed
+    most are diffed (EDIT_CANDIDATES): a week of a large store has hundreds of edits, and a reader wants the
+    few that changed most."""
     records = weekly.edits_between(session, start, end)
-    items = {i.id: i for i in weekly.items_by_id(session, (r.item_id for r in records))}
+    records.sort(key=lambda r: (-abs(len(r.new_text) - len(r.old_text)), r.item_id))
+    chosen = records[:EDIT_CANDIDATES]
+    items = {i.id: i for i in weekly.items_by_id(session, (r.item_id for r in chosen))}
     summaries = [
         summarise_edit(Edit(items[r.item_id], r.changed_at, r.old_text, r.new_text, r.old_title))
-        for r in records
+        for r in chosen
         if r.item_id in items
     ]
-    return sorted(summaries, key=lambda s: (-(s.words_added + s.words_removed), s.item.id))
+    ranked = sorted(summaries, key=lambda s: (-(s.words_added + s.words_removed), s.item.id))
+    return ranked[:EDITS_SHOWN], len(records)
 
 
 def _figures(
