@@ -303,3 +303,20 @@ def test_a_users_template_folder_overrides_and_can_extend_the_builtin(tmp_path: 
     assert "Feeds failing" not in page
     assert 'style="' in page  # the CSS was inlined for mail clients
     assert render_text(digest, templates_dir=mine) == "Desk copy 2026-W47: 5 items\n"
+
+
+def test_a_week_of_many_edits_shows_the_largest_and_says_how_many_there_were() -> None:
+    from dataclasses import replace
+
+    from pipeline.digest.build import build_digest
+    from pipeline.digest.changes import Edit, summarise_edit
+    from pipeline.digest.render import render_text
+    from pipeline.digest.weeks import Week
+    from tests.support.digest_data import simple_week
+
+    facts = simple_week(Week(2026, 47), [("bases", "Air defence units rotate")])
+    edit = summarise_edit(Edit(facts.items[0], facts.week_start, "Units rotate.", "Units rotate. Two more arrive."))
+    digest = build_digest(replace(facts, edits=[edit], edits_total=25))
+    assert digest.totals["edited"] == 25 and len(digest.edited) == 1
+    assert "25 articles edited after publication" in [h.text for h in digest.headlines]
+    assert "The 1 largest of 25 edits this week." in render_text(digest)
