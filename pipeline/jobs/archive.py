@@ -79,12 +79,12 @@ def write_index(settings: Settings, engine: Engine, now: datetime) -> Path:
     for page in archive.topic_pages(digests).values():
         write_atomic(root / archive.topic_path(page["topic"]), archive.render_topic_page(page, now))
     for page in archive.indicator_pages(digests).values():
-        chart = None
+        image = None
         if page["points"]:
             points = [(p["published"], p["value"]) for p in page["points"]]
-            chart = f"{page['id']}.png"
-            write_atomic(root / "indicators" / chart, values_png(points, page["baseline"]))
-        write_atomic(root / archive.indicator_path(page["id"]), archive.render_indicator_page(page, chart, now))
+            image = f"{page['id']}.png"
+            write_atomic(root / "indicators" / image, values_png(points, page["baseline"]))
+        write_atomic(root / archive.indicator_path(page["id"]), archive.render_indicator_page(page, image, now))
     return write_atomic(root / "index.html", archive.render_index(digests, now, chart))  # last: it names the rest
 
 

@@ -230,6 +230,7 @@ def test_a_page_per_topic_and_per_baseline_indicator_opens_from_the_index(
     root = settings.digests_dir
     index = (root / "index.html").read_text(encoding="utf-8")
     assert 'href="topics/bases.html"' in index and 'href="indicators/gas-price.html"' in index
+    assert '<img src="index-trend.png"' in index  # the index keeps its own chart beside the indicators' ones
     bases = (root / "topics" / "bases.html").read_text(encoding="utf-8")
     assert bases.index("2026-W47") < bases.index("2026-W45")  # newest first
     assert "Air defence units rotate" in bases and "Zapad drills end near Baranovichi" in bases
