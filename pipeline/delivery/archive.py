@@ -50,11 +50,18 @@ def series(digests: list[Digest]) -> tuple[list[str], list[int]]:
     return [d.week for d in ordered], [d.totals.get("in_scope", 0) for d in ordered]
 
 
-def render_index(digests: list[Digest], updated: datetime, chart: str | None) -> str:
+def render_index(
+    digests: list[Digest],
+    updated: datetime,
+    chart: str | None,
+    topic_pages: dict[str, dict[str, Any]],
+    indicator_pages: dict[str, dict[str, Any]],
+) -> str:
+    """The front page, linking the topic and indicator pages the caller built (`topic_pages`, `indicator_pages`)."""
     _, counts = series(digests)
     template = environment().get_template("archive_index.html")
-    topics = [(p["name"], topic_path(t), len(p["weeks"])) for t, p in topic_pages(digests).items()]
-    indicators = [(p["name"], indicator_path(i), len(p["points"])) for i, p in indicator_pages(digests).items()]
+    topics = [(p["name"], topic_path(t), len(p["weeks"])) for t, p in topic_pages.items()]
+    indicators = [(p["name"], indicator_path(i), len(p["points"])) for i, p in indicator_pages.items()]
     return template.render(
         entries=entries(digests), updated=f"{updated:%Y-%m-%d %H:%M} UTC", chart=chart, series=counts,
         topics=topics, indicators=indicators,
@@ -120,21 +127,32 @@ def indicator_pages(digests: list[Digest]) -> dict[str, dict[str, Any]]:
                                            "baseline_date": b.baseline_date, "baseline_source": b.baseline_source,
                                            "points": {}})  # fmt: skip
             if b.latest_value is not None:
-                key = (b.latest_published, b.latest_url, b.latest_value)
-                page["points"].setdefault(key, {
-                    "value": b.latest_value, "period": b.latest_period, "sentence": b.latest_sentence,
-                    "source": b.latest_source, "url": b.latest_url, "published": b.latest_published, "week": d.week,
-                })  # fmt: skip
+                _add_point(page, d.week, b.latest_value, b.latest_period, b.latest_sentence, b.latest_source,
+                           b.latest_url, b.latest_published)  # fmt: skip
         for f in d.figures:
             if f.indicator in pages:
-                key = (f.published, f.url, f.value)
-                pages[f.indicator]["points"].setdefault(
-                    key, {"value": f.value, "period": f.period, "sentence": f.sentence, "source": f.source,
-                          "url": f.url, "published": f.published, "week": d.week}
-                )  # fmt: skip
+                _add_point(pages[f.indicator], d.week, f.value, f.period, f.sentence, f.source, f.url, f.published)
     for page in pages.values():
         page["points"] = sorted(page["points"].values(), key=lambda p: p["published"])
     return pages
+
+
+def _add_point(
+    page: dict[str, Any],
+    week: str,
+    value: float,
+    period: str | None,
+    sentence: str,
+    source: str,
+    url: str,
+    published: str,
+) -> None:
+    """One report of a value: the first digest that showed it keeps it."""
+    page["points"].setdefault(
+        (published, url, value),
+        {"value": value, "period": period, "sentence": sentence, "source": source, "url": url,
+         "published": published, "week": week},
+    )  # fmt: skip
 
 
 def render_topic_page(page: dict[str, Any], updated: datetime) -> str:

@@ -76,16 +76,19 @@ def write_index(settings: Settings, engine: Engine, now: datetime) -> Path:
     write_atomic(root / "search-index.json", json.dumps(index, ensure_ascii=False))
     write_atomic(root / "search-index.js", archive.search_script(index))
     write_atomic(root / "archive.js", archive.archive_script())
-    for page in archive.topic_pages(digests).values():
+    topics, indicators = archive.topic_pages(digests), archive.indicator_pages(digests)
+    for page in topics.values():
         write_atomic(root / archive.topic_path(page["topic"]), archive.render_topic_page(page, now))
-    for page in archive.indicator_pages(digests).values():
+    for page in indicators.values():
         image = None
         if page["points"]:
             points = [(p["published"], p["value"]) for p in page["points"]]
             image = f"{page['id']}.png"
             write_atomic(root / "indicators" / image, values_png(points, page["baseline"]))
         write_atomic(root / archive.indicator_path(page["id"]), archive.render_indicator_page(page, image, now))
-    return write_atomic(root / "index.html", archive.render_index(digests, now, chart))  # last: it names the rest
+    return write_atomic(
+        root / "index.html", archive.render_index(digests, now, chart, topics, indicators)
+    )  # last: it names the rest
 
 
 def rebuild(
