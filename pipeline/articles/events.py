@@ -43,6 +43,8 @@ _TRANSLIT = str.maketrans(
 # Then both scripts are folded alike: English spells х as kh or h, й and ы as y, ю as yu; folding kh→h, y→i,
 # j→i, w→v makes Shoigu/Шойгу, Khrenin/Хренин and Yuri/Юрий meet.
 _FOLD = (("kh", "h"), ("y", "i"), ("j", "i"), ("w", "v"), ("x", "ks"))
+_NOT_WORD = re.compile(r"[\W_]+")
+_SPACES = re.compile(r"\s+")
 _WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*|\d+(?:[.,]\d+)?", re.UNICODE)
 # Telegram's markdown, and its link texts ("Топор Live. Подписаться"), which name the channel, not the event
 _MARKUP = re.compile(r"\*\*|__|\[[^\]]*\]\([^)]*\)|https?://\S+|#")
@@ -155,6 +157,9 @@ def headline(title: str, text: str, source: str = "", *, bare: bool = False) -> 
     says so), else the first sentence of the text, without Telegram's markdown."""
     clean_title = _clean(title)
     if not bare and not bare_title(clean_title, source):
+        cut = clean_title.rstrip("….").rstrip()
+        if len(cut) < 20 or not _clean(text[: 2 * len(cut) + 80]).lower().startswith(cut.lower()):
+            return clean_title  # the text does not go on from the title: nothing to complete (and no text cleaned)
         return _uncut(clean_title, _clean(text))
     for sentence in sentences(_without(clean_title, _clean(text))):
         if len(sentence) >= 12:
@@ -321,7 +326,7 @@ def pair_scores(pairs: Sequence[tuple[EventItem, EventItem]]) -> list[float]:
 
 
 def _clean(text: str) -> str:
-    return re.sub(r"\s+", " ", _MARKUP.sub(" ", text or "")).strip(" .\u00a0")
+    return _SPACES.sub(" ", _MARKUP.sub(" ", text or "")).strip(" .\u00a0")
 
 
 def _without(title: str, body: str) -> str:
@@ -333,4 +338,4 @@ def _without(title: str, body: str) -> str:
 
 def squash(text: str) -> str:
     """A title reduced to its letters and digits, for comparing names."""
-    return re.sub(r"[\W_]+", "", (text or "").lower())
+    return _NOT_WORD.sub("", (text or "").lower())

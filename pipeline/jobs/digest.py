@@ -7,7 +7,6 @@ and the file system meet for the digest; every step takes the week and `now` exp
 from __future__ import annotations
 
 import logging
-from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -85,11 +84,9 @@ def gather(settings: Settings, engine: Engine, week: Week, now: datetime) -> Wee
         names = weekly.repeated_titles(session, [*found, *before])
         items, last_week_items = _readable(found, names), _readable(before, names)
         first_seen = weekly.cluster_first_seen(session, (i.cluster for i in items))
-        starts = [w.start(zone) for w in trend_weeks]  # a row's week by bisection: 22,000 rows at 1M items
-        seen: dict[str, list[set[int]]] = defaultdict(lambda: [set() for _ in trend_weeks])
-        for topic, moment, story in weekly.topic_times(session, starts[0], end):
-            seen[topic][bisect_right(starts, moment) - 1].add(story)
-        trends = [trend(topic, [len(stories) for stories in seen[topic]]) for topic, _ in topics]
+        starts = [w.start(zone) for w in trend_weeks]
+        seen = weekly.topic_stories(session, starts, end)
+        trends = [trend(topic, seen.get(topic, [0] * len(starts))) for topic, _ in topics]
         edits, edits_total = _edits(session, start, end)
         notes, baseline = _figures(session, indicators, start, end)
         troubles = weekly.feed_troubles(session, start, end)
@@ -122,9 +119,7 @@ def _edits(session: Session, start: datetime, end: datetime) -> tuple[list[EditS
     """The week's largest edits, summarised, and how many there were. Only the candidates whose length changed
     most are diffed (EDIT_CANDIDATES): a week of a large store has hundreds of edits, and a reader wants the
     few that changed most."""
-    records = weekly.edits_between(session, start, end)
-    records.sort(key=lambda r: (-abs(len(r.new_text) - len(r.old_text)), r.item_id))
-    chosen = records[:EDIT_CANDIDATES]
+    chosen, total = weekly.edits_between(session, start, end, EDIT_CANDIDATES)
     items = {i.id: i for i in weekly.items_by_id(session, (r.item_id for r in chosen))}
     summaries = [
         summarise_edit(Edit(items[r.item_id], r.changed_at, r.old_text, r.new_text, r.old_title))
@@ -132,7 +127,7 @@ def _edits(session: Session, start: datetime, end: datetime) -> tuple[list[EditS
         if r.item_id in items
     ]
     ranked = sorted(summaries, key=lambda s: (-(s.words_added + s.words_removed), s.item.id))
-    return ranked[:EDITS_SHOWN], len(records)
+    return ranked[:EDITS_SHOWN], total
 
 
 def _figures(

@@ -77,8 +77,9 @@ def gather(settings: Settings, engine: Engine, now: datetime) -> Status:
             for f in feeds
             if f.failing_since is not None
         ]
-        stories = {(topic, story) for topic, _, story in weekly.topic_times(session, week.start(zone), now)}
-        topics = Counter(topic for topic, _ in stories)  # stories, not copies
+        topics = Counter(  # stories, not copies
+            {topic: counts[0] for topic, counts in weekly.topic_stories(session, [week.start(zone)], now).items()}
+        )
         items = weekly.count_items(session, week.start(zone), now)
         digest = session.exec(select(DigestRecord).order_by(col(DigestRecord.week).desc())).first()
         states: Counter[str] = Counter()

@@ -354,6 +354,12 @@ SEARCH_GIN = [
 ]
 
 
+def _0008_edit_times(op: Operations) -> None:
+    """A week's edits are found by their fetch time, which had no index (0.27 s of a digest at 1,000,000
+    items, scanning every version)."""
+    op.create_index("ix_item_versions_fetched_at", "item_versions", ["fetched_at"])
+
+
 def _has_fts5(conn: Connection) -> bool:
     try:
         conn.exec_driver_sql("CREATE VIRTUAL TABLE temp.fts5_probe USING fts5(x)")
@@ -371,6 +377,7 @@ MIGRATIONS: list[Migration] = [
     ("0005_stories", _0005_stories),
     ("0006_corrections", _0006_corrections),
     ("0007_figures_and_search", _0007_figures_and_search),
+    ("0008_edit_times", _0008_edit_times),
 ]
 
 _TABLE = sa.Table(

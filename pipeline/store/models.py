@@ -213,7 +213,7 @@ class ItemVersion(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     item_id: int = Field(foreign_key="items.id", index=True)
     version: int
-    fetched_at: datetime | None = _time()
+    fetched_at: datetime | None = _time(index=True)  # a week's edits are found by it (migration 0008)
     title: str = _text()
     text: str = _text()
     content_hash: str = Field(max_length=64)
