@@ -16,6 +16,9 @@ class FeedSource:
     lang: str = ""
     tags: tuple[str, ...] = ()
     enabled: bool = True
+    user_agent: str | None = None  # for a site that refuses UnionWatch's own User-Agent (a challenge page, 403)
+    unconfirmed: bool = False  # no public source confirms the URL; `doctor` tells whether it answers
+    note: str = ""  # why the feed is here, or what is known about it
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,7 @@ class Entry:
     published: datetime | None = None  # aware, UTC
     updated: datetime | None = None
     tags: tuple[str, ...] = ()
+    publisher: str = ""  # the outlet an aggregator (Google News) names in <source>: the item's real source
 
     @property
     def key(self) -> str:

@@ -34,12 +34,16 @@ class FetchError(UnionWatchError):
         status: int | None = None,
         permanent: bool = False,
         retry_after: float | None = None,
+        kind: str = "",
     ):
         super().__init__(message)
         self.url = url
         self.status = status
         self.permanent = permanent
         self.retry_after = retry_after  # seconds the server asked us to wait (429/503 Retry-After)
+        # dns: the name does not resolve; network: no answer (refused, reset, timed out); http: the server
+        # answered with an error status; "" for the rest (size caps, redirects, decoding)
+        self.kind = kind or ("http" if status is not None else "")
 
 
 class TooLargeError(FetchError):

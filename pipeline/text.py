@@ -1,29 +1,112 @@
-"""Turning feed HTML into plain text, cheaply; feed titles and teasers are small and often malformed."""
+"""Turning feed HTML into plain text: titles, teasers and full texts of feeds are small and often malformed.
+
+Read by the standard library's HTML parser, which knows what a tag is: "Цена < 100 $ и > 50 $" keeps its
+figures (a regex took "< 100 $ и >" for a tag), an attribute holding ">" and a comment stay out of the text.
+lxml was measured as the other candidate and was slower on these small fragments (benchmarks/text.py).
+"""
 
 from __future__ import annotations
 
-import html
 import re
+from html.parser import HTMLParser
 
-_BLOCK = re.compile(r"<\s*(?:br|/p|/div|/li|/h[1-6]|/tr|/blockquote)\b[^>]*>", re.I)
-_DROP = re.compile(r"<\s*(script|style|noscript)\b.*?<\s*/\s*\1\s*>", re.I | re.S)
-_TAG = re.compile(r"<[^>]*>")
+# an end (or a <br>) of these starts a new line when lines are kept, and a new word always
+BLOCKS = frozenset(
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "br",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "figcaption",
+        "figure",
+        "footer",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "td",
+        "th",
+        "tr",
+        "ul",
+    ]
+)
+HIDDEN = frozenset({"script", "style", "noscript", "template", "head"})  # a <title> outside <head> (SVG) is text
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _LINES = re.compile(r"\s*\n\s*")
+_CUT_TAG = re.compile(r"<[a-zA-Z/!]")
+# not allowed in XML 1.0 text: C0 controls but tab, LF, CR; surrogates (a JSON "\ud800"); the two non-characters
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_MARKUP = re.compile(r"</?[a-zA-Z][^<>]*>|&[#a-zA-Z0-9]+;")
 # a sentence ends at . ! ? … before a capital, a digit or an opening quote: "куб. м" and "т. е." do not end one
 _SENTENCE = re.compile(r"(?<=[.!?…])\s+(?=[«\"“„'(\[]?[A-ZА-ЯЁІЎЇЄҐ0-9])|\n+")
 
 
+def clean(text: str) -> str:
+    """Drop the characters no feed text can hold: what a stray `&#16;`, `&#0;` or `"\\ud800"` puts in a title."""
+    return _FORBIDDEN.sub("", text) if _FORBIDDEN.search(text) else text
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in HIDDEN:
+            self.hidden += 1
+        elif tag in BLOCKS:
+            self.parts.append("\n")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in HIDDEN:
+            self.hidden = max(0, self.hidden - 1)
+        elif tag in BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden:
+            self.parts.append(data)
+
+
+def _parsed(fragment: str) -> str:
+    reader = _Text()
+    reader.feed(fragment)
+    if not _CUT_TAG.match(reader.rawdata):  # a tag cut off by the end of the fragment is no text
+        reader.close()
+    return "".join(reader.parts)
+
+
 def plain_text(fragment: str | None, *, keep_lines: bool = False) -> str:
-    """Strip tags and entities; with keep_lines, block ends become line breaks (paragraphs survive)."""
+    """Tags and entities gone, characters no text can hold dropped; with keep_lines, paragraphs and line
+    breaks survive as lines."""
     if not fragment:
         return ""
-    text = _DROP.sub(" ", fragment)
-    text = _BLOCK.sub("\n", text) if keep_lines else text
-    text = html.unescape(_TAG.sub(" " if not keep_lines else "", text))
-    if "<" in text and ">" in text:  # double-escaped markup (&lt;p&gt;) is common in feeds
-        text = html.unescape(_TAG.sub(" ", text))
-    text = _SPACES.sub(" ", text)
+    text = _parsed(fragment) if ("<" in fragment or "&" in fragment) else fragment
+    if _MARKUP.search(text):  # double-escaped markup (&lt;p&gt;) is common in feeds
+        text = _parsed(text)
+    text = _SPACES.sub(" ", clean(text))
     if keep_lines:
         return _LINES.sub("\n", text).strip()
     return " ".join(text.split())

@@ -7,7 +7,6 @@ lost: the item keeps its feed summary and the reason is stored.
 from __future__ import annotations
 
 import contextlib
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -15,11 +14,10 @@ from typing import Any, TypedDict
 
 from pipeline.articles.fingerprint import signature, text_hash
 from pipeline.articles.language import detect_language
+from pipeline.ingest.encoding import decode
 from pipeline.topics.classify import Classification
 
 MIN_TEXT = 250  # characters; less than this from a page is not an article body
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.I)
-_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
 
 
 @dataclass(frozen=True)
@@ -38,29 +36,9 @@ class Extracted:
 
 
 def decode_html(body: bytes, content_type: str = "") -> str:
-    """Bytes → str: the server's charset, else the page's <meta>, else UTF-8, else detection."""
-    candidates: list[str] = []
-    header = _HEADER_CHARSET.search(content_type or "")
-    if header:
-        candidates.append(header.group(1))
-    meta = _META_CHARSET.search(body[:8192])
-    if meta:
-        candidates.append(meta.group(1).decode("ascii", "ignore"))
-    candidates.append("utf-8")
-    for name in candidates:
-        try:
-            return body.decode(_alias(name))
-        except (LookupError, UnicodeDecodeError):
-            continue
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(body[:200_000]).best()
-    return body.decode(best.encoding if best else "cp1251", errors="replace")
-
-
-def _alias(name: str) -> str:
-    name = name.lower().strip()
-    return {"win-1251": "cp1251", "windows1251": "cp1251", "x-cp1251": "cp1251"}.get(name, name)
+    """Bytes → str by the evidence feeds are read by (pipeline.ingest.encoding), the page's <meta> in place
+    of the prolog."""
+    return decode(body, content_type, html=True).text
 
 
 @lru_cache(maxsize=1)

@@ -10,6 +10,7 @@ from pipeline.cli.common import AppContext, ago, iso, print_json
 
 if TYPE_CHECKING:
     from pipeline.domain import FeedSource
+    from pipeline.store.models import Feed
 
 
 @click.group("feeds")
@@ -28,8 +29,10 @@ def list_feeds(app: AppContext, as_json: bool) -> None:
     from pipeline.store import feeds as feed_store
 
     now = datetime.now(UTC)
+    sources = load_sources(app.settings.feeds)
+    unconfirmed = {s.name for s in sources if s.unconfirmed}
     with Session(app.engine) as session:
-        feed_store.sync_sources(session, load_sources(app.settings.feeds), now)
+        feed_store.sync_sources(session, sources, now)
         feeds = feed_store.all_feeds(session)
     if as_json:
         print_json(
@@ -42,7 +45,8 @@ def list_feeds(app: AppContext, as_json: bool) -> None:
                     "lang": f.lang,
                     "tags": [t for t in f.tags.split(",") if t],
                     "enabled": f.enabled,
-                    "state": _state(f.enabled, f.consecutive_failures, f.last_success_at),
+                    "state": _state(f),
+                    "unconfirmed": f.name in unconfirmed,
                     "last_success_at": iso(f.last_success_at),
                     "last_attempt_at": iso(f.last_attempt_at),
                     "last_error": f.last_error,
@@ -58,23 +62,31 @@ def list_feeds(app: AppContext, as_json: bool) -> None:
         return
     click.echo(f"{'id':>3}  {'state':8} {'last success':13} {'fails':>5}  {'next check':11} name")
     for f in feeds:
-        state = _state(f.enabled, f.consecutive_failures, f.last_success_at)
+        state = _state(f)
         next_at = "due" if f.next_check_at is None or f.next_check_at <= now else ago(f.next_check_at, now)
         click.echo(
             f"{f.id:>3}  {state:8} {ago(f.last_success_at, now):13} {f.consecutive_failures:>5}  {next_at:11} {f.name}"
+            + (" (unconfirmed URL)" if f.name in unconfirmed else "")
         )
         if f.last_error and f.consecutive_failures:
             click.echo(f"{'':5}last error {ago(f.last_error_at, now)}: {f.last_error}")
+        elif state == "silent":
+            click.echo(f"{'':5}warning: {f.last_warning}")
     failing = sum(1 for f in feeds if f.enabled and f.consecutive_failures)
-    click.echo(f"{len(feeds)} feeds, {failing} failing")
+    quiet = sum(1 for f in feeds if _state(f) == "silent")
+    click.echo(f"{len(feeds)} feeds, {failing} failing" + (f", {quiet} silent (no items)" if quiet else ""))
 
 
-def _state(enabled: bool, failures: int, last_success: datetime | None) -> str:
-    if not enabled:
+def _state(feed: Feed) -> str:
+    from pipeline.store.feeds import silent
+
+    if not feed.enabled:
         return "disabled"
-    if failures:
+    if feed.consecutive_failures:
         return "failing"
-    return "ok" if last_success else "new"
+    if silent(feed):
+        return "silent"  # answered, with no items: a warning, not a quiet week
+    return "ok" if feed.last_success_at else "new"
 
 
 @command.command("import")

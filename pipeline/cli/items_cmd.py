@@ -61,8 +61,9 @@ def list_items(
             return
     for item, feed_name in rows:
         when = (item.published_at or item.first_seen_at or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M")
+        when += "?" if item.claimed_published_at else " "  # the feed's date was doubtful: filed by first seen
         click.echo(
-            f"{item.id:>6}  {when}  {item.lang or '--':2}  {item.extraction_status:12} {feed_name[:18]:18}  "
+            f"{item.id:>6}  {when} {item.lang or '--':2}  {item.extraction_status:12} {feed_name[:18]:18}  "
             f"{item.title[:80]}"
         )
     click.echo(f"{len(rows)} items")
@@ -81,6 +82,7 @@ def _as_dict(session: Session, item: Item, feed_name: str) -> dict[str, object]:
         "feed": feed_name,
         "sources": [name for _, name in item_store.sources_of(session, item.id or 0)],
         "published_at": iso(item.published_at),
+        "claimed_published_at": iso(item.claimed_published_at),
         "first_seen_at": iso(item.first_seen_at),
         "last_seen_at": iso(item.last_seen_at),
         "lang": item.lang,
@@ -136,6 +138,8 @@ def show(app: AppContext, item_id: int, as_json: bool) -> None:
     click.echo(f"#{item.id}  {item.title}")
     click.echo(f"url:        {item.url}")
     click.echo(f"published:  {iso(item.published_at) or 'unknown'}   first seen: {iso(item.first_seen_at)}")
+    if item.claimed_published_at:
+        click.echo(f"doubtful:   the feed gave {iso(item.claimed_published_at)}; filed by first seen instead")
     click.echo(f"language:   {item.lang or 'unknown'}   site: {item.site_name or '-'}   author: {item.author or '-'}")
     reason = f" ({item.extraction_reason})" if item.extraction_reason else ""
     click.echo(f"extraction: {item.extraction_status}{reason}")

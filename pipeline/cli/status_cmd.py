@@ -31,6 +31,7 @@ def command(app: AppContext, as_json: bool, now: datetime | None) -> None:
                 "last_good_crawl": status.last_good_crawl,
                 "feeds": status.feeds,
                 "failing_feeds": [f.__dict__ for f in status.failing],
+                "silent_feeds": [{"name": name, "warning": warning} for name, warning in status.silent],
                 "week": status.week,
                 "week_items": status.week_items,
                 "week_topics": status.week_topics,
@@ -50,10 +51,13 @@ def command(app: AppContext, as_json: bool, now: datetime | None) -> None:
                 f"{crawl.feeds_fetched} fetched, {crawl.feeds_not_modified} not modified, {crawl.feeds_failed} failed, "
                 f"{crawl.items_new} new items"
             )
-        click.echo(f"feeds:        {status.feeds} enabled, {len(status.failing)} failing")
+        quiet = f", {len(status.silent)} silent" if status.silent else ""
+        click.echo(f"feeds:        {status.feeds} enabled, {len(status.failing)} failing{quiet}")
         for f in status.failing:
             since = f"since {f.since:%Y-%m-%d %H:%M} UTC" if f.since else ""
             click.echo(f"  ✗ {f.name} {since} ({f.failures} failures): {f.error}")
+        for name, warning in status.silent:
+            click.echo(f"  ! {name}: {warning}")
         topics = ", ".join(f"{t} {n}" for t, n in sorted(status.week_topics.items())) or "no topics yet"
         click.echo(f"this week:    {status.week}: {status.week_items} items; {topics}")
         if status.last_digest:

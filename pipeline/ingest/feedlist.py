@@ -13,7 +13,7 @@ from xml.etree import ElementTree as ET
 from pipeline.domain import FeedSource
 from pipeline.errors import ConfigError
 
-_ALLOWED = frozenset({"name", "url", "lang", "tags", "enabled"})
+_ALLOWED = frozenset({"name", "url", "lang", "tags", "enabled", "user_agent", "unconfirmed", "note"})
 
 
 def load_sources(path: Path) -> list[FeedSource]:
@@ -52,6 +52,12 @@ def parse_toml(text: str, *, origin: str) -> list[FeedSource]:
         tags = entry.get("tags", [])
         if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
             raise ConfigError(f"{where} ({name}): key 'tags' must be a list of strings")
+        agent = entry.get("user_agent")
+        if agent is not None and (not isinstance(agent, str) or not agent.strip() or "\n" in agent or "\r" in agent):
+            raise ConfigError(f"{where} ({name}): key 'user_agent' must be one line of text")
+        for flag in ("enabled", "unconfirmed"):
+            if not isinstance(entry.get(flag, True), bool):
+                raise ConfigError(f"{where} ({name}): key '{flag}' must be true or false")
         sources.append(
             FeedSource(
                 name=name.strip(),
@@ -59,6 +65,9 @@ def parse_toml(text: str, *, origin: str) -> list[FeedSource]:
                 lang=str(entry.get("lang", "")),
                 tags=tuple(tags),
                 enabled=bool(entry.get("enabled", True)),
+                user_agent=agent.strip() if agent else None,
+                unconfirmed=bool(entry.get("unconfirmed", False)),
+                note=str(entry.get("note", "")),
             )
         )
     _check_unique(sources, origin)
@@ -134,6 +143,12 @@ def to_toml(sources: list[FeedSource]) -> str:
         lines.append("tags = [" + ", ".join(json.dumps(t, ensure_ascii=False) for t in s.tags) + "]")
         if not s.enabled:
             lines.append("enabled = false")
+        if s.unconfirmed:
+            lines.append("unconfirmed = true")
+        if s.user_agent:
+            lines.append(f"user_agent = {json.dumps(s.user_agent, ensure_ascii=False)}")
+        if s.note:
+            lines.append(f"note = {json.dumps(s.note, ensure_ascii=False)}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"
 

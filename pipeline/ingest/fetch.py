@@ -16,6 +16,7 @@ import random
 import socket
 import ssl
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from types import TracebackType
@@ -24,7 +25,7 @@ from urllib.parse import urljoin, urlsplit
 import certifi
 import httpx
 
-from pipeline.domain import FetchedBody
+from pipeline.domain import FeedSource, FetchedBody
 from pipeline.errors import FetchError, RefusedURLError, TooLargeError
 from pipeline.settings import FetchSettings
 
@@ -32,6 +33,8 @@ REDIRECTS = frozenset({301, 302, 303, 307, 308})
 PERMANENT = frozenset({301, 308})
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 ALLOWED_SCHEMES = frozenset({"http", "https"})
+
+FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.5"
 
 
 @dataclass
@@ -57,8 +60,10 @@ class Fetcher:
         *,
         allow_private: bool = False,
         transport: httpx.AsyncBaseTransport | None = None,
+        host_agents: dict[str, str] | None = None,
     ) -> None:
         self.limits = limits
+        self._host_agents = host_agents or {}  # a feed's `user_agent`, used for its host's feed and articles
         self.allow_private = allow_private
         self.stats = FetchStats()
         self._global = asyncio.Semaphore(limits.concurrency)
@@ -74,7 +79,10 @@ class Fetcher:
         client = self._clients.get(host)
         if client is None:
             client = self._clients[host] = httpx.AsyncClient(
-                headers={"User-Agent": self._user_agent, "Accept-Encoding": "gzip, deflate"},
+                headers={
+                    "User-Agent": self._host_agents.get(host, self._user_agent),
+                    "Accept-Encoding": "gzip, deflate",
+                },
                 timeout=httpx.Timeout(self.limits.read_timeout, connect=self.limits.connect_timeout),
                 limits=httpx.Limits(
                     max_connections=self.limits.per_host, max_keepalive_connections=self.limits.per_host
@@ -180,15 +188,21 @@ class Fetcher:
                 async with asyncio.timeout(self.limits.deadline):
                     return await self._stream(self._client(host), url, headers)
             except TimeoutError as exc:
-                raise FetchError(f"fetch: {url}: no complete answer within {self.limits.deadline:g}s", url=url) from exc
+                raise FetchError(
+                    f"fetch: {url}: no complete answer within {self.limits.deadline:g}s", url=url, kind="network"
+                ) from exc
             except httpx.TimeoutException as exc:
-                raise FetchError(f"fetch: {url}: timed out ({type(exc).__name__})", url=url) from exc
+                raise FetchError(f"fetch: {url}: timed out ({type(exc).__name__})", url=url, kind="network") from exc
             except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
                 raise FetchError(f"fetch: {url}: {exc}", url=url, permanent=True) from exc
             except httpx.DecodingError as exc:
                 raise FetchError(f"fetch: {url}: body does not decode ({exc})", url=url, permanent=True) from exc
             except httpx.TransportError as exc:
-                raise FetchError(f"fetch: {url}: {type(exc).__name__}: {exc or 'connection failed'}", url=url) from exc
+                kind = "dns" if _unresolved(exc) else "network"
+                what = (
+                    f"cannot resolve {host}" if kind == "dns" else f"{type(exc).__name__}: {exc or 'connection failed'}"
+                )
+                raise FetchError(f"fetch: {url}: {what}", url=url, kind=kind) from exc
             finally:
                 self.stats.in_flight[host] -= 1
 
@@ -237,7 +251,7 @@ class Fetcher:
         try:
             infos = await asyncio.get_running_loop().getaddrinfo(host, parts.port or 443, type=socket.SOCK_STREAM)
         except OSError as exc:
-            raise FetchError(f"fetch: {url}: cannot resolve {host} ({exc})", url=url) from exc
+            raise FetchError(f"fetch: {url}: cannot resolve {host} ({exc})", url=url, kind="dns") from exc
         for info in infos:
             address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
             if not address.is_global or address.is_multicast:
@@ -257,3 +271,24 @@ def _retry_after(value: str | None) -> float | None:
     from datetime import UTC, datetime
 
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def host_agents(sources: Iterable[FeedSource]) -> dict[str, str]:
+    """host → the User-Agent its feed asks for: a site that shows a challenge page to unknown clients shows
+    it for its article pages too."""
+    return {
+        (urlsplit(s.url).hostname or ""): s.user_agent for s in sources if s.user_agent and urlsplit(s.url).hostname
+    }
+
+
+def _unresolved(exc: BaseException) -> bool:
+    """Whether a connection failed because the host name does not resolve (socket.gaierror, somewhere down the
+    chain httpx and httpcore wrap it in)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, socket.gaierror):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False

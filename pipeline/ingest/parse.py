@@ -16,37 +16,38 @@ import feedparser
 
 from pipeline.domain import Entry, ParsedFeed
 from pipeline.errors import ParseError
+from pipeline.ingest.dates import rfc822_with_zone_name
+from pipeline.ingest.encoding import decode
 from pipeline.ingest.urls import canonical_url
 from pipeline.text import plain_text
 
 FULL_TEXT_KEYS = ("yandex_full-text", "full-text", "fulltext", "turbo_content")
-_XML_DECL_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding\s*=", re.I)
-_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
+_PROLOG_ENCODING = re.compile(rb"""^(\s*<\?xml[^>]*?encoding\s*=\s*["'])[^"']*(["'])""", re.I)
 _FEED_ROOT = re.compile(rb"<(?:rss|feed|rdf:RDF|RDF|channel)\b", re.I)
 _HTML_ROOT = re.compile(rb"<(?:!doctype\s+html|html)\b", re.I)
 
 
 def parse_feed(body: bytes, *, name: str, content_type: str = "", base_url: str = "") -> ParsedFeed:
     """Parse one feed body; raises ParseError naming the feed when nothing feed-like can be read."""
-    head = body[:4096].lstrip(b"\xef\xbb\xbf\x00\t\r\n ")
+    text = decode(body, content_type).text  # pipeline.ingest.encoding: the one place bytes become text
+    head = text[:4096].lstrip("\ufeff\t\r\n ")
     if not head:
         raise ParseError(f"parse: feed {name}: empty body")
-    if head[:1] in (b"{", b"["):
-        return _parse_json_feed(body, name=name, base_url=base_url)
-    if _HTML_ROOT.search(head[:1024]) and not _FEED_ROOT.search(head):
+    if head[:1] in ("{", "["):
+        return _parse_json_feed(text, name=name, base_url=base_url)
+    utf8 = text.encode("utf-8")
+    if _HTML_ROOT.search(utf8[:1024]) and not _FEED_ROOT.search(utf8[:4096]):
         kind = content_type.split(";")[0].strip() or "text/html"
         raise ParseError(f"parse: feed {name}: not a feed, got {kind}")
-    return _parse_xml_feed(body, name=name, content_type=content_type, base_url=base_url)
+    return _parse_xml_feed(utf8, name=name, base_url=base_url)
 
 
-def _parse_xml_feed(body: bytes, *, name: str, content_type: str, base_url: str) -> ParsedFeed:
-    headers: dict[str, str] = {}
-    charset = _CHARSET.search(content_type or "")
-    if charset and not _XML_DECL_ENCODING.match(body[:200]):
-        # the XML prolog says nothing; the server's charset is the best evidence we have
-        headers["content-type"] = f"application/xml; charset={charset.group(1)}"
+def _parse_xml_feed(body: bytes, *, name: str, base_url: str) -> ParsedFeed:
+    """`body` is UTF-8 already: the prolog is made to say so, as the header does, so feedparser reads it as is."""
+    utf8 = _PROLOG_ENCODING.sub(rb"\1utf-8\2", body, count=1)
+    headers = {"content-type": "application/xml; charset=utf-8"}
     try:
-        parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False)
+        parsed = feedparser.parse(utf8, response_headers=headers, sanitize_html=False, resolve_relative_uris=False)
     except Exception as exc:  # feedparser's own bugs on hostile input; the stage must not crash the run
         raise ParseError(f"parse: feed {name}: unreadable ({type(exc).__name__}: {exc})") from exc
     entries = tuple(e for e in (_entry_from_feedparser(raw, base_url) for raw in parsed.entries) if e)
@@ -75,6 +76,10 @@ def _entry_from_feedparser(raw: Any, base_url: str) -> Entry | None:
     content = _full_text(raw)
     if not (link or guid or title or summary):
         return None
+    source = raw.get("source")
+    publisher = plain_text(source.get("title")) if isinstance(source, dict) else ""
+    if publisher and title.endswith(f" - {publisher}"):  # Google News appends the outlet to every title
+        title = title[: -len(publisher) - 3].rstrip()
     return Entry(
         title=title or _first_words(summary or content),
         link=link or None,
@@ -83,9 +88,13 @@ def _entry_from_feedparser(raw: Any, base_url: str) -> Entry | None:
         summary=summary,
         content=content,
         author=plain_text(raw.get("author")),
-        published=_from_struct(raw.get("published_parsed")) or _from_struct(raw.get("updated_parsed")),
-        updated=_from_struct(raw.get("updated_parsed")),
+        published=rfc822_with_zone_name(raw.get("published"))
+        or _from_struct(raw.get("published_parsed"))
+        or rfc822_with_zone_name(raw.get("updated"))
+        or _from_struct(raw.get("updated_parsed")),
+        updated=rfc822_with_zone_name(raw.get("updated")) or _from_struct(raw.get("updated_parsed")),
         tags=tuple(str(t.get("term")) for t in raw.get("tags") or [] if t.get("term")),
+        publisher=publisher,
     )
 
 
@@ -121,10 +130,10 @@ def _first_words(text: str, limit: int = 12) -> str:
     return " ".join(words[:limit]) + (" …" if len(words) > limit else "")
 
 
-def _parse_json_feed(body: bytes, *, name: str, base_url: str) -> ParsedFeed:
+def _parse_json_feed(body: str, *, name: str, base_url: str) -> ParsedFeed:
     try:
-        data = json.loads(body.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = json.loads(body)
+    except json.JSONDecodeError as exc:
         raise ParseError(f"parse: feed {name}: not a feed, got malformed JSON ({exc})") from exc
     version = str(data.get("version", "")) if isinstance(data, dict) else ""
     if not version.startswith("https://jsonfeed.org/version/") and not (

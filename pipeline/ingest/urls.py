@@ -1,18 +1,52 @@
-"""URL identity: one article reached through differently decorated links must be stored once."""
+"""URL identity: one article reached through differently spelled or decorated links must be stored once.
+
+w3lib.url.canonicalize_url does the spelling (IDN host to punycode, raw Cyrillic and escapes of either case
+to one percent-encoding, dot segments, query parameters sorted); we add what it leaves: scheme and host case,
+the default port, a trailing dot on the host, and the tracking parameters. courlan's strict mode was not used
+for identity: it drops real parameters (an article id in `?id=`).
+"""
 
 from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
-TRACKING_PREFIXES = ("utm_", "mc_", "_hs", "pk_", "ga_")
+from w3lib.url import canonicalize_url
+
+# Sources: miniflux internal/reader/urlcleaner (itself from AdGuard's TrackParamFilter, Firefox query-stripping,
+# Neat-URL, Brave's query filter and Google Analytics' reference), plus what Russian-language feeds add
+# (Yandex's ysclid and _openstat, Rambler's rss and from-feed markers, AT Internet's at_* on the BBC).
+TRACKING_PREFIXES = ("utm_", "mtm_", "pk_", "at_", "_hs", "__hs", "hsa_", "mc_", "ga_")
 TRACKING_PARAMS = frozenset(
-    {"fbclid", "gclid", "dclid", "yclid", "msclkid", "igshid", "_openstat", "rss", "ref_src", "spm", "cmpid"}
-)
+    {
+        # Facebook
+        "fbclid", "_openstat", "fb_action_ids", "fb_action_types", "fb_ref", "fb_source", "fb_comment_id",
+        # Humble Bundle, and the itm_* Google-style campaign tags
+        "hmb_campaign", "hmb_medium", "hmb_source", "itm_campaign", "itm_medium", "itm_source",
+        # Google click identifiers and Analytics campaign tags
+        "gclid", "dclid", "gbraid", "wbraid", "gclsrc", "srsltid", "campaign_id", "campaign_medium",
+        "campaign_name", "campaign_source", "campaign_term", "campaign_content",
+        # Yandex, Twitter, Microsoft
+        "yclid", "ysclid", "twclid", "msclkid",
+        # Mailchimp, Wicked Reports, HubSpot
+        "mc_cid", "mc_eid", "mc_tc", "wickedid", "hsa_cam", "_hsenc", "__hssc", "__hstc", "__hsfp", "_hsmi",
+        "hsctatracking",
+        # Olytics, Vero, Marketo, Adobe, Beehiiv, Branch, Readwise
+        "rb_clickid", "oly_anon_id", "oly_enc_id", "vero_id", "vero_conv", "mkt_tok", "sc_cid", "_bhlid",
+        "_branch_match_id", "_branch_referrer", "__readwiselocation",
+        # Instagram, Twitter embeds, Alibaba, and campaign ids news sites append to feed links
+        "igshid", "ref_src", "spm", "cmpid", "rss", "from_rss",
+    }
+)  # fmt: skip
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+def is_tracking(name: str) -> bool:
+    lowered = name.lower()
+    return lowered.startswith(TRACKING_PREFIXES) or lowered in TRACKING_PARAMS
+
+
 def canonical_url(url: str | None, base: str | None = None) -> str | None:
-    """Lower-case scheme and host, drop default port, tracking parameters and fragment; None if not http(s)."""
+    """The key an article is stored under, or None when the link is not http(s)."""
     if not url:
         return None
     url = url.strip()
@@ -26,13 +60,18 @@ def canonical_url(url: str | None, base: str | None = None) -> str | None:
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS or not parts.hostname:
         return None
-    host = parts.hostname.lower().rstrip(".")
+    host = parts.hostname.rstrip(".")
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
     netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
-    query = [
-        (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if not k.lower().startswith(TRACKING_PREFIXES) and k.lower() not in TRACKING_PARAMS
-    ]
-    return urlunsplit((scheme, netloc, parts.path or "/", urlencode(query, doseq=True), ""))
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking(k)]
+    bare = urlunsplit((scheme, netloc, parts.path or "/", urlencode(query, doseq=True), ""))
+    try:
+        return _host_lowered(canonicalize_url(bare))
+    except (ValueError, UnicodeError):  # a host IDNA refuses (a label over 63 characters)
+        return None
+
+
+def _host_lowered(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path, parts.query, ""))

@@ -25,7 +25,7 @@ from pipeline.domain import FetchedBody, ParsedFeed
 from pipeline.errors import ConfigError, FetchError, ParseError, UnionWatchError
 from pipeline.ingest.backoff import next_check
 from pipeline.ingest.feedlist import load_sources
-from pipeline.ingest.fetch import Fetcher
+from pipeline.ingest.fetch import FEED_ACCEPT, Fetcher, host_agents
 from pipeline.ingest.parse import parse_feed
 from pipeline.jobs.articles import ArticleStage
 from pipeline.jobs.classifying import worker_classifier, worker_files
@@ -38,12 +38,11 @@ from pipeline.store import articles as article_store
 from pipeline.store import feeds as feed_store
 from pipeline.store import items as item_store
 from pipeline.store import topics as topic_store
+from pipeline.store.feeds import SILENT
 from pipeline.store.models import CrawlRun, Feed, FetchAttempt
 from pipeline.topics.classify import Classification
 
 log = logging.getLogger("unionwatch.crawl")
-
-FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.5"
 
 
 @dataclass
@@ -62,6 +61,7 @@ class CrawlSummary:
     fetched: int = 0
     not_modified: int = 0
     failed: int = 0
+    silent: int = 0  # fetched, and answered with no items
     items_new: int = 0
     items_seen: int = 0
     articles: str = ""
@@ -72,7 +72,9 @@ class CrawlSummary:
 
     def line(self) -> str:
         return (
-            f"crawl: {self.fetched} feeds fetched, {self.not_modified} not modified, {self.failed} failed; "
+            f"crawl: {self.fetched} feeds fetched"
+            + (f" ({self.silent} silent: no items)" if self.silent else "")
+            + f", {self.not_modified} not modified, {self.failed} failed; "
             f"{self.items_new} items new, {self.items_seen} seen again; "
             + (f"{self.articles}; " if self.articles else "")
             + (
@@ -86,8 +88,9 @@ class CrawlSummary:
 
     def add(self, outcome: FeedOutcome) -> None:
         self.outcomes.append(outcome)
-        if outcome.outcome == "ok":
+        if outcome.outcome in ("ok", SILENT):
             self.fetched += 1
+            self.silent += outcome.outcome == SILENT
         elif outcome.outcome == "not_modified":
             self.not_modified += 1
         else:
@@ -166,7 +169,11 @@ async def crawl_async(settings: Settings, engine: Engine, options: CrawlOptions 
     pool = make_pool(settings.extract.workers if options.workers is None else options.workers)
     try:
         async with Fetcher(
-            settings.fetch, settings.user_agent, allow_private=settings.allow_private_urls, transport=options.transport
+            settings.fetch,
+            settings.user_agent,
+            allow_private=settings.allow_private_urls,
+            transport=options.transport,
+            host_agents=host_agents(sources),
         ) as fetcher:
             writer = BatchWriter(engine)
             stage = ArticleStage(fetcher, pool, engine, writer, settings, clock)
@@ -297,11 +304,14 @@ def _record_success(
             now,
         )
         changes["last_warning"] = parsed.warning
+        if not parsed.entries:  # 200 and an empty list: a feed that stopped, not a quiet week
+            changes["last_warning"] = f"{SILENT}: answered with no items ({len(body.body):,} bytes)"
+            log.warning("parse: feed %s: %s", name, changes["last_warning"])
         if parsed.title:
             changes["title"] = parsed.title[:500]
         if parsed.warning:
             log.warning("parse: feed %s: malformed, kept %d items (%s)", name, len(parsed.entries), parsed.warning)
-    outcome = "not_modified" if body.not_modified else "ok"
+    outcome = "not_modified" if body.not_modified else SILENT if parsed is not None and not parsed.entries else "ok"
     session.execute(update(Feed).where(col(Feed.id) == feed_id).values(**changes))
     session.execute(
         insert(FetchAttempt).values(
@@ -311,7 +321,7 @@ def _record_success(
             duration_ms=attempt.duration_ms(),
             outcome=outcome,
             http_status=body.status,
-            warning=parsed.warning if parsed else None,
+            warning=changes.get("last_warning") if parsed else None,
             bytes=len(body.body),
             items_new=len(stored.new_ids),
             items_seen=stored.seen,

@@ -16,9 +16,10 @@ from sqlalchemy import text
 
 from pipeline.delivery.mailer import check_smtp
 from pipeline.digest.figures import load_indicators
-from pipeline.errors import UnionWatchError
+from pipeline.domain import FeedSource
+from pipeline.errors import FetchError, UnionWatchError
 from pipeline.ingest.feedlist import load_sources
-from pipeline.ingest.fetch import Fetcher
+from pipeline.ingest.fetch import FEED_ACCEPT, Fetcher, host_agents
 from pipeline.ingest.parse import parse_feed
 from pipeline.jobs.classifying import load_topic_set
 from pipeline.jobs.deliver import smtp_transport
@@ -114,19 +115,50 @@ def _feeds(settings: Settings) -> list[Check]:
     except UnionWatchError:
         return []  # already reported by the config check
 
-    async def probe() -> list[Check]:
-        async with Fetcher(settings.fetch, settings.user_agent) as fetcher:
-            return list(await asyncio.gather(*(one(fetcher, s.name, s.url) for s in sources)))
+    async def probe() -> list[tuple[FeedSource, Check, str]]:
+        async with Fetcher(settings.fetch, settings.user_agent, host_agents=host_agents(sources)) as fetcher:
+            return list(await asyncio.gather(*(one(fetcher, s) for s in sources)))
 
-    async def one(fetcher: Fetcher, name: str, url: str) -> Check:
+    async def one(fetcher: Fetcher, source: FeedSource) -> tuple[FeedSource, Check, str]:
+        name = f"feed {source.name}" + (" (unconfirmed)" if source.unconfirmed else "")
         try:
-            body = await fetcher.get(url, accept="application/rss+xml, application/atom+xml, application/xml, */*")
-            parsed = parse_feed(body.body, name=name, content_type=body.content_type, base_url=body.url)
+            body = await fetcher.get(source.url, accept=FEED_ACCEPT)
+            parsed = parse_feed(body.body, name=source.name, content_type=body.content_type, base_url=body.url)
+        except FetchError as exc:
+            return source, Check(name, False, str(exc), _fetch_fix(exc, settings.feeds.name)), exc.kind
         except UnionWatchError as exc:
-            return Check(
-                f"feed {name}", False, str(exc), f"check the URL in {settings.feeds.name}, or disable the feed"
-            )
+            fix = "the URL gives a web page, not a feed: find the feed's address on the site"
+            if "not a feed, got text/html" in str(exc):
+                fix += ", or set user_agent for it in " + settings.feeds.name + " if this is a challenge page"
+            return source, Check(name, False, str(exc), fix), "content"
+        if not parsed.entries:
+            return source, Check(
+                name, False, f"answered with no items ({len(body.body):,} bytes): a silent feed",
+                "the feed is empty; check on the site that this is still its feed",
+            ), "silent"  # fmt: skip
         warning = f" (warning: {parsed.warning})" if parsed.warning else ""
-        return Check(f"feed {name}", True, f"{len(parsed.entries)} entries{warning}")
+        return source, Check(name, True, f"{len(parsed.entries)} entries{warning}"), ""
 
-    return asyncio.run(probe())
+    results = asyncio.run(probe())
+    checks = [check for _, check, _ in results]
+    if results and all(kind in ("dns", "network") for _, _, kind in results):
+        checks.insert(0, Check(
+            "network", False, f"none of the {len(results)} feed hosts answered",
+            "this machine has no network or no DNS: check its connection before the feed URLs",
+        ))  # fmt: skip
+    return checks
+
+
+def _fetch_fix(exc: FetchError, feeds_file: str) -> str:
+    """What to do, by what failed: the name, the network, or the URL."""
+    if exc.kind == "dns":
+        return f"the host name does not resolve: a typo in {feeds_file}, a site that is gone, or no DNS here"
+    if exc.kind == "network":
+        return "the host did not answer: a network failure, not a wrong URL; try again later"
+    if exc.status in (404, 410):
+        return f"the URL is wrong: the server has nothing there; find the feed's current address for {feeds_file}"
+    if exc.status in (401, 403):
+        return f"the server refuses this client: set user_agent for this feed in {feeds_file}"
+    if exc.status is not None and (exc.status >= 500 or exc.status == 429):
+        return "the server is failing or busy: try again later"
+    return f"check the URL in {feeds_file}, or disable the feed"

@@ -18,6 +18,7 @@ from pipeline.cron import next_run
 from pipeline.digest.weeks import Week
 from pipeline.settings import Settings
 from pipeline.store import deliveries, weekly
+from pipeline.store import feeds as feed_store
 from pipeline.store.models import CrawlRun, Delivery, DigestRecord, Feed
 
 STALE_CRAWL = timedelta(days=1)
@@ -48,6 +49,7 @@ class Status:
     failed_deliveries: list[tuple[str, str, str]]  # week, recipient, reply
     old_pending: list[tuple[str, str, str]]
     next_runs: list[tuple[str, datetime]] = field(default_factory=list)
+    silent: list[tuple[str, str]] = field(default_factory=list)  # feeds that answer with no items: name, warning
 
     @property
     def problems(self) -> list[str]:
@@ -77,6 +79,7 @@ def gather(settings: Settings, engine: Engine, now: datetime) -> Status:
             for f in feeds
             if f.failing_since is not None
         ]
+        quiet = [(f.name, f.last_warning or "") for f in feeds if f.failing_since is None and feed_store.silent(f)]
         topics = Counter(  # stories, not copies
             {topic: counts[0] for topic, counts in weekly.topic_stories(session, [week.start(zone)], now).items()}
         )
@@ -97,6 +100,7 @@ def gather(settings: Settings, engine: Engine, now: datetime) -> Status:
         last_good_crawl=good,
         feeds=len(feeds),
         failing=sorted(failing, key=lambda f: f.name),
+        silent=sorted(quiet),
         week=str(week),
         week_topics=dict(topics),
         week_items=items,

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from pipeline.articles.extract import Extracted
 from pipeline.articles.fingerprint import text_hash
+from pipeline.ingest.dates import plausible
 from pipeline.store import topics as topic_store
 from pipeline.store.corrections import corrected
 from pipeline.store.models import Feed, Item, ItemVersion
@@ -139,7 +140,7 @@ def apply_result(
             text_hash=digest,
             site_name=(result.site_name or site_name)[:200],
             author=author or result.author,
-            published_at=published or result.published,
+            published_at=published or (result.published if plausible(result.published, now) else None),
             cluster_id=old_cluster or cluster_id or job.item_id,
         )
         if result.lang:

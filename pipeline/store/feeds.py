@@ -10,6 +10,12 @@ from sqlmodel import Session, col, select
 from pipeline.domain import FeedSource
 from pipeline.store.models import Feed
 
+SILENT = "silent"  # a fetch that answered 200 with no items: the attempt's outcome and the start of the warning
+
+
+def silent(feed: Feed) -> bool:
+    return bool(feed.last_warning and feed.last_warning.startswith(SILENT + ":"))
+
 
 def sync_sources(session: Session, sources: list[FeedSource], now: datetime) -> None:
     """Make the feeds table follow the feeds file: add new feeds, update changed ones, disable removed ones.

@@ -9,6 +9,7 @@ from sqlalchemy import func, insert, update
 from sqlmodel import Session, col, select
 
 from pipeline.domain import Entry
+from pipeline.ingest.dates import believed
 from pipeline.store.models import Feed, Item, ItemSource
 
 
@@ -69,7 +70,8 @@ def store_entries(session: Session, feed_id: int, entries: tuple[Entry, ...], no
                     "summary": e.summary,
                     "content": e.content,
                     "author": e.author,
-                    "published_at": e.published,
+                    "published_at": believed(e.published, now)[0],
+                    "claimed_published_at": believed(e.published, now)[1],
                     "first_seen_at": now,
                     "last_seen_at": now,
                 }
@@ -119,6 +121,7 @@ def _add_sources(session: Session, feed_id: int, pairs: list[tuple[int, Entry]],
                     "feed_id": feed_id,
                     "guid": e.guid,
                     "url": e.link,
+                    "publisher": e.publisher[:200],
                     "first_seen_at": now,
                     "last_seen_at": now,
                 }

@@ -8,6 +8,7 @@ migrations build match the models exactly.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -19,6 +20,7 @@ if TYPE_CHECKING:  # alembic is imported only when a migration is due: most comm
     from alembic.operations import Operations
 
 Migration = tuple[str, Callable[["Operations"], None]]
+log = logging.getLogger(__name__)
 
 
 def _0001_initial(op: Operations) -> None:
@@ -360,6 +362,57 @@ def _0008_edit_times(op: Operations) -> None:
     op.create_index("ix_item_versions_fetched_at", "item_versions", ["fetched_at"])
 
 
+def _0009_url_identity(op: Operations) -> None:
+    """Keys computed again under w3lib's URL identity (IDN, escapes, dot segments, parameter order, the full
+    tracking list); items that turn out to be one article are merged (pipeline.store.rekey)."""
+    from pipeline.store.rekey import rekey
+
+    done = rekey(op.get_bind())
+    if done.rekeyed:
+        log.info("migration 0009: %d item keys rewritten, %d copies merged", done.rekeyed, done.merged)
+
+
+def _0010_doubtful_dates(op: Operations) -> None:
+    """Publication dates that cannot be right (pipeline.ingest.dates) give way to the first-seen time, so the
+    item is filed in the week we saw it; the claimed date is kept in claimed_published_at."""
+    from pipeline.ingest.dates import EARLIEST, FUTURE_SLACK
+
+    with op.batch_alter_table("items") as batch:
+        batch.add_column(sa.Column("claimed_published_at", sa.DateTime(), nullable=True))
+    items = sa.table(
+        "items",
+        sa.column("id", sa.Integer),
+        sa.column("published_at", sa.DateTime),
+        sa.column("first_seen_at", sa.DateTime),
+        sa.column("claimed_published_at", sa.DateTime),
+    )
+    bind = op.get_bind()
+    earliest = EARLIEST.replace(tzinfo=None)
+    rows = bind.execute(
+        sa.select(items.c.id, items.c.published_at, items.c.first_seen_at).where(
+            sa.or_(items.c.published_at < earliest, items.c.published_at > items.c.first_seen_at)
+        )
+    ).all()
+    doubtful = [
+        (i, p)
+        for i, p, seen in rows
+        if p is not None and (p < earliest or (seen is not None and p > seen + FUTURE_SLACK))
+    ]
+    for item_id, claimed in doubtful:
+        bind.execute(
+            items.update().where(items.c.id == item_id).values(published_at=None, claimed_published_at=claimed)
+        )
+    if doubtful:
+        log.info("migration 0010: %d doubtful publication dates set aside", len(doubtful))
+
+
+def _0011_publishers(op: Operations) -> None:
+    """An aggregator's entry names its outlet (Google News' <source>): kept per source row, so a story told by
+    Reuters through Google News counts Reuters, and Google News never counts as an outlet of its own."""
+    with op.batch_alter_table("item_sources") as batch:
+        batch.add_column(sa.Column("publisher", sa.String(length=200), server_default="", nullable=False))
+
+
 def _has_fts5(conn: Connection) -> bool:
     try:
         conn.exec_driver_sql("CREATE VIRTUAL TABLE temp.fts5_probe USING fts5(x)")
@@ -378,6 +431,9 @@ MIGRATIONS: list[Migration] = [
     ("0006_corrections", _0006_corrections),
     ("0007_figures_and_search", _0007_figures_and_search),
     ("0008_edit_times", _0008_edit_times),
+    ("0009_url_identity", _0009_url_identity),
+    ("0010_doubtful_dates", _0010_doubtful_dates),
+    ("0011_publishers", _0011_publishers),
 ]
 
 _TABLE = sa.Table(

@@ -115,6 +115,8 @@ class Item(SQLModel, table=True):
     content: str = _text()  # full text carried by the feed, if any
     author: str = _text()
     published_at: datetime | None = _time(index=True)
+    # a date the feed or page gave that cannot be right (migration 0010): kept to show, not filed by
+    claimed_published_at: datetime | None = _time()
     first_seen_at: datetime | None = _time(nullable=False, index=True)
     last_seen_at: datetime | None = _time()
     # full text (migration 0002)
@@ -202,6 +204,8 @@ class ItemSource(SQLModel, table=True):
     feed_id: int = Field(foreign_key="feeds.id", index=True)
     guid: str | None = Field(default=None, max_length=2000)
     url: str | None = Field(default=None, max_length=2000)
+    # the outlet an aggregator's entry names (migration 0011): the source of the item through this feed
+    publisher: str = Field(default="", max_length=200)
     first_seen_at: datetime | None = _time()
     last_seen_at: datetime | None = _time()
 

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, and_, case, false, func, literal_column, o
 from sqlmodel import Session, SQLModel
 
 from pipeline.domain import TopicHit, WeekItem
+from pipeline.store.feeds import SILENT
 from pipeline.store.models import CrawlRun, Feed, Item, ItemTopic, ItemVersion, as_utc
 
 CHUNK = 500
@@ -91,10 +92,13 @@ def items_by_id(session: Session, ids: Iterable[int]) -> list[WeekItem]:
         ):
             topics[item_id][topic] = TopicHit(score, tuple(json.loads(evidence or "[]")))
         carriers: dict[int, list[str]] = defaultdict(list)
-        for item_id, feed_id in session.execute(
-            select(_source.item_id, _source.feed_id).where(_source.item_id.in_(chunk))
+        outlet: dict[tuple[int, int], str] = {}  # (item, feed) → the outlet an aggregator named for it
+        for item_id, feed_id, publisher in session.execute(
+            select(_source.item_id, _source.feed_id, _source.publisher).where(_source.item_id.in_(chunk))
         ):
-            carriers[item_id].append(feeds.get(feed_id, "?"))
+            carriers[item_id].append(publisher or feeds.get(feed_id, "?"))
+            if publisher:
+                outlet[(item_id, feed_id)] = publisher
         rows = session.execute(
             select(
                 _item.id,
@@ -110,7 +114,7 @@ def items_by_id(session: Session, ids: Iterable[int]) -> list[WeekItem]:
             ).where(_item.id.in_(chunk))
         )
         for item_id, title, canonical, url, feed_id, lang, published, first_seen, story, lead in rows:
-            source = feeds.get(feed_id, "?")
+            source = outlet.get((item_id, feed_id)) or feeds.get(feed_id, "?")
             result.append(
                 WeekItem(
                     id=item_id,
@@ -264,9 +268,10 @@ class FeedTrouble:
 
 
 def feed_troubles(session: Session, start: datetime, end: datetime) -> list[FeedTrouble]:
-    """Feeds whose last fetch in the span failed, with the number of failed fetches in it."""
+    """Feeds whose last fetch in the span failed, or answered with no items (silent), with the number of such
+    fetches in it."""
     attempts = session.execute(
-        select(_attempt.feed_id, _attempt.started_at, _attempt.outcome, _attempt.error)
+        select(_attempt.feed_id, _attempt.started_at, _attempt.outcome, func.coalesce(_attempt.error, _attempt.warning))
         .where(_attempt.started_at >= start, _attempt.started_at < end)
         .order_by(_attempt.started_at, _attempt.id)
     ).all()
@@ -275,11 +280,11 @@ def feed_troubles(session: Session, start: datetime, end: datetime) -> list[Feed
     first_failure: dict[int, datetime] = {}
     for feed_id, started, outcome, error in attempts:
         last[feed_id] = (outcome, error)
-        if outcome == "error":
+        if outcome in ("error", SILENT):
             failures[feed_id] += 1
             if started is not None:
                 first_failure.setdefault(feed_id, started)
-    failing = [feed_id for feed_id, (outcome, _) in last.items() if outcome == "error"]
+    failing = [feed_id for feed_id, (outcome, _) in last.items() if outcome in ("error", SILENT)]
     if not failing:
         return []
     feeds = {f.id: f for f in session.execute(select(Feed).where(_feed.id.in_(failing))).scalars()}

@@ -183,3 +183,97 @@ def test_crawl_killed_halfway_then_rerun_stores_every_item_exactly_once(
     assert (items, sources) == (len(keys), links)
     with Session(engine) as s:
         assert sorted(s.exec(select(Item.key)).all()) == sorted(keys)
+
+
+def _rss(items: list[tuple[str, str, str]]) -> bytes:
+    entries = "".join(
+        f"<item><title>{title}</title><link>{link}</link>{f'<pubDate>{date}</pubDate>' if date else ''}</item>"
+        for title, link, date in items
+    )
+    return f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>{entries}</channel></rss>'.encode()
+
+
+def test_one_article_spelled_five_ways_in_two_feeds_is_stored_once(server: LocalServer, make_settings) -> None:  # type: ignore[no-untyped-def]
+    one = [("Путин", "https://президент.рф/новости/1", ""), ("Газ", "https://belta.by/a/%d0%b1", ""),
+           ("Нефть", "https://belta.by/x/./y/../z", ""), ("Союз", "https://ria.ru/5?a=1&b=2", ""),
+           ("Шойгу", "https://ria.ru/6", "")]  # fmt: skip
+    two = [("Путин", "https://xn--d1abbgf6aiiy.xn--p1ai/%D0%BD%D0%BE%D0%B2%D0%BE%D1%81%D1%82%D0%B8/1", ""),
+           ("Газ", "https://belta.by/a/%D0%B1", ""), ("Нефть", "https://belta.by/x/z", ""),
+           ("Союз", "https://ria.ru/5?b=2&a=1", ""), ("Шойгу", "https://ria.ru/6?ysclid=lq2x8", "")]  # fmt: skip
+    settings = make_settings(
+        [("one", server.add("/1.rss", body=_rss(one))), ("two", server.add("/2.rss", body=_rss(two)))]
+    )
+    engine = open_store(settings.db_url)
+    summary = crawl(settings, engine, CrawlOptions(now=NOW))
+    assert summary.items_new == 5
+    assert counts(engine) == (5, 10)
+
+
+def test_a_publication_date_that_cannot_be_right_gives_way_to_first_seen(server: LocalServer, make_settings) -> None:  # type: ignore[no-untyped-def]
+    dated = [("Год 9999", "https://belta.by/1", "Fri, 31 Dec 9999 10:00:00 +0000"),
+             ("Год 2200", "https://belta.by/2", "Mon, 01 Jan 2200 10:00:00 +0000"),
+             ("Год 0001", "https://belta.by/3", "0001-01-01T00:00:00Z"),
+             ("Год 1970", "https://belta.by/4", "Thu, 01 Jan 1970 00:00:00 +0000"),
+             ("Завтра к полудню", "https://belta.by/5", (NOW + timedelta(hours=20)).strftime("%a, %d %b %Y %H:%M:%S +0000")),
+             ("Вчера", "https://belta.by/6", (NOW - timedelta(days=1)).strftime("%a, %d %b %Y %H:%M:%S +0000"))]  # fmt: skip
+    settings = make_settings([("dates", server.add("/d.rss", body=_rss(dated)))])
+    engine = open_store(settings.db_url)
+    crawl(settings, engine, CrawlOptions(now=NOW))
+    with Session(engine) as s:
+        items = {i.title: i for i in s.exec(select(Item))}
+    for title in ("Год 9999", "Год 2200", "Год 0001", "Год 1970"):
+        assert items[title].published_at is None and items[title].first_seen_at == NOW, title
+        assert items[title].claimed_published_at is not None and items[title].claimed_published_at.year == int(
+            title[4:]
+        )
+    assert items["Завтра к полудню"].published_at == NOW + timedelta(hours=20), (
+        "within a day ahead: a zone written wrong"
+    )
+    assert items["Вчера"].published_at == NOW - timedelta(days=1) and items["Вчера"].claimed_published_at is None
+
+
+def test_a_feed_with_its_own_user_agent_gets_it_for_the_feed_and_its_articles(
+    server: LocalServer, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    from pipeline.settings import load_settings
+
+    article = next(corpus_path("extraction", "ru-news-html").glob("*.html")).read_bytes()
+    page = server.add("/a/1.html", body=article, content_type="text/html; charset=utf-8")
+    feed = _rss([("Газ для Беларуси", page, "")])
+    (tmp_path / "feeds.toml").write_text(
+        f'[[feed]]\nname = "Picky"\nurl = "{server.add("/picky.rss", body=feed)}"\nlang = "ru"\n'
+        'user_agent = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "unionwatch.toml").write_text(
+        'feeds = "feeds.toml"\ndata_dir = "data"\ndigests_dir = "digests"\n'
+        f'database_url = "sqlite:///{tmp_path / "uw.db"}"\nallow_private_urls = true\n'
+        "[fetch]\nretries = 0\n[extract]\nworkers = 0\n",
+        encoding="utf-8",
+    )
+    settings = load_settings(tmp_path / "unionwatch.toml")
+    crawl(settings, open_store(settings.db_url), CrawlOptions(now=NOW))
+    agents = {r.path: r.headers.get("user-agent") for r in server.requests}
+    assert (
+        agents["/picky.rss"]
+        == agents["/a/1.html"]
+        == "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+    )
+
+
+def test_an_aggregator_names_the_outlet_and_never_counts_as_one(server: LocalServer, make_settings) -> None:  # type: ignore[no-untyped-def]
+    from pipeline.store.weekly import items_by_id
+
+    google = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>Google News</title><item>'
+        b"<title>Belarus and Russia sign gas deal - Reuters</title><link>https://news.google.com/rss/articles/CBMi1</link>"
+        b'<source url="https://www.reuters.com">Reuters</source></item></channel></rss>'
+    )
+    settings = make_settings([("News search", server.add("/g.rss", body=google))])
+    engine = open_store(settings.db_url)
+    crawl(settings, engine, CrawlOptions(now=NOW))
+    with Session(engine) as s:
+        item = s.exec(select(Item)).one()
+        (week_item,) = items_by_id(s, [item.id or 0])
+    assert item.title == "Belarus and Russia sign gas deal", "the outlet's name is not part of the headline"
+    assert week_item.source == "Reuters" and week_item.carriers == ()

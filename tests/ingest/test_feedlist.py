@@ -26,9 +26,43 @@ def test_shipped_feed_list_covers_the_sources_the_analysts_read() -> None:
         "Jamestown",
         "Kremlin",
         "News search",
+        "Sputnik Belarus",
+        "RIA Novosti",
+        "Interfax",
+        "Kommersant",
+        "Izvestia",
+        "RBC",
+        "Meduza",
+        "Mediazona Belarus",
+        "DW",
+        "Zviazda",
+        "Nasha Niva (ru)",
+        "OSW",
+        "Belarus Digest",
     ):
         assert expected in names
     assert {s.lang for s in sources} >= {"ru", "be", "en"}
+    assert all(s.lang and s.tags for s in sources), "each with language and tags"
+    by_name = {s.name: s for s in sources}
+    assert by_name["Radio Svaboda (RFE/RL Belarus)"].url == "https://www.svaboda.org/api/epiqq"
+    assert by_name["Belsat (ru)"].url == "https://ru.belsat.eu/feed/"
+    assert by_name["Union State portal"].unconfirmed and not by_name["Union State portal"].enabled
+    assert by_name["BelTA (en)"].unconfirmed
+    assert by_name["TASS (ru)"].user_agent and by_name["Nasha Niva"].user_agent, "sites that refuse unknown clients"
+
+
+def test_a_feed_file_round_trips_user_agent_unconfirmed_and_note() -> None:
+    text = (
+        '[[feed]]\nname = "TASS"\nurl = "https://tass.ru/rss/v2.xml"\nlang = "ru"\ntags = ["wire"]\n'
+        'user_agent = "Mozilla/5.0 (X11)"\nunconfirmed = true\nnote = "403 to unknown clients"\n'
+    )
+    sources = parse_toml(text, origin="f.toml")
+    assert sources[0].user_agent == "Mozilla/5.0 (X11)" and sources[0].unconfirmed and sources[0].note
+    assert parse_toml(to_toml(sources), origin="again") == sources
+    with pytest.raises(ConfigError, match=r"feed 1 \(A\): key 'user_agent' must be one line of text"):
+        parse_toml('[[feed]]\nname="A"\nurl="https://a/"\nuser_agent="x\\r\\nX-Evil: 1"\n', origin="f.toml")
+    with pytest.raises(ConfigError, match=r"feed 1 \(A\): key 'unconfirmed' must be true or false"):
+        parse_toml('[[feed]]\nname="A"\nurl="https://a/"\nunconfirmed="yes"\n', origin="f.toml")
 
 
 def test_toml_errors_name_the_feed() -> None:

@@ -199,7 +199,7 @@ def test_status_and_doctor_on_a_broken_setup(server: LocalServer, tmp_path: Path
     assert doctor.returncode == 1
     assert re.search(r"^FAIL\s+mail\s+127\.0\.0\.1:\d+ \(none\): ConnectionRefusedError", doctor.stdout, re.M)
     assert re.search(r"^FAIL\s+feed Gone\s+fetch: .*404", doctor.stdout, re.M)
-    assert "fix: check the URL in feeds.toml, or disable the feed" in doctor.stdout
+    assert "fix: the URL is wrong: the server has nothing there" in doctor.stdout
     assert re.search(r"^ok\s+feed TUT\.BY", doctor.stdout, re.M)
     assert "doctor: 5 fine, 2 failing" in doctor.stdout
     status = unionwatch(config, "status", "--now", (datetime.now(UTC) + timedelta(days=2)).isoformat(), **down)
@@ -207,6 +207,42 @@ def test_status_and_doctor_on_a_broken_setup(server: LocalServer, tmp_path: Path
     assert "feeds:        2 enabled, 1 failing" in status.stdout and "✗ Gone since" in status.stdout
     assert "PROBLEM: no successful crawl since" in status.stdout
     assert "PROBLEM: digest 20" in status.stdout and "still pending after a day: 127.0.0.1:" in status.stdout
+
+
+def test_doctor_tells_a_wrong_url_from_dns_from_the_network_and_a_silent_feed(
+    server: LocalServer, tmp_path: Path
+) -> None:
+    empty = b'<?xml version="1.0"?><rss version="2.0"><channel><title>BBC Belarus</title></channel></rss>'
+    feeds = [("Good", server.add("/tut.rss", body=tut_feed())), ("Moved", server.add("/old.rss", Route(status=404))),
+             ("Refuses", server.add("/403.rss", Route(status=403))), ("Typo", "http://belta.invalid/rss"),
+             ("Down", f"http://127.0.0.1:{free_port()}/rss"), ("Empty", server.add("/empty.rss", body=empty))]  # fmt: skip
+    config = write_config(tmp_path, feeds)
+    doctor = unionwatch(config, "doctor", "--no-smtp")
+    assert doctor.returncode == 1
+    lines = {name: doctor.stdout[doctor.stdout.index(f"feed {name}") :].split("\n")[:2] for name, _ in feeds}
+    assert "the URL is wrong" in lines["Moved"][1]
+    assert "set user_agent for this feed" in lines["Refuses"][1]
+    assert "cannot resolve belta.invalid" in lines["Typo"][0] and "does not resolve" in lines["Typo"][1]
+    assert "a network failure, not a wrong URL" in lines["Down"][1]
+    assert "answered with no items" in lines["Empty"][0] and "silent feed" in lines["Empty"][0]
+    assert not re.search(r"^FAIL\s+network", doctor.stdout, re.M), "other hosts answered: not this machine's network"
+
+
+def test_a_silent_feed_is_a_warning_in_feeds_list_status_and_the_digest(server: LocalServer, tmp_path: Path) -> None:
+    empty = b'<?xml version="1.0"?><rss version="2.0"><channel><title>BBC Belarus</title></channel></rss>'
+    config = write_config(
+        tmp_path, [("Good", server.add("/tut.rss", body=tut_feed())), ("Empty", server.add("/e.rss", body=empty))]
+    )
+    crawl = unionwatch(config, "crawl", "--now", "2026-11-18T09:00:00+00:00")
+    assert crawl.returncode == 0 and "(1 silent: no items)" in crawl.stderr + crawl.stdout
+    listing = unionwatch(config, "feeds", "list").stdout
+    assert re.search(r"silent .* Empty\n\s+warning: silent: answered with no items \(\d+ bytes\)", listing)
+    assert "2 feeds, 0 failing, 1 silent (no items)" in listing
+    status = unionwatch(config, "status", "--now", "2026-11-18T10:00:00+00:00").stdout
+    assert "2 enabled, 0 failing, 1 silent" in status and "! Empty: silent: answered with no items" in status
+    assert unionwatch(config, "digest", "--now", "2026-11-23T08:00:00+00:00").returncode == 0
+    text = (tmp_path / "digests" / "2026" / "2026-W47.txt").read_text(encoding="utf-8")
+    assert "* Empty, silent since 18 Nov 2026: silent: answered with no items" in text
 
 
 def test_prune_empties_old_bodies_and_keeps_titles_topics_and_digests(server: LocalServer, tmp_path: Path) -> None:

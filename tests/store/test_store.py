@@ -130,3 +130,107 @@ def test_search_finds_every_form_of_a_word_in_either_alphabet_from_the_index(
 
         monkeypatch.setattr(search, "RECENT", 1)  # PostgreSQL: the older items come from the index, still newest first
         assert [h.id for h in search_items(session, "Oreshnik")[0]] == newest_first
+
+
+SPELLINGS = [  # (stored key under the old identity, the same article as another feed's link spelled it)
+    ("https://xn--d1abbgf6aiiy.xn--p1ai/news/1", "https://президент.рф/news/1"),
+    ("https://belta.by/%D0%BD%D0%BE%D0%B2%D0%BE%D1%81%D1%82%D0%B8/2", "https://belta.by/новости/2"),
+    ("https://belta.by/a/%D0%B1/3", "https://belta.by/a/%d0%b1/3"),
+    ("https://belta.by/a/4", "https://belta.by/a/./b/../4"),
+    ("https://ria.ru/5?a=1&b=2", "https://ria.ru/5?b=2&a=1"),
+    ("https://ria.ru/6", "https://ria.ru/6?ysclid=lq2x8"),
+]
+
+
+def test_migration_0009_rekeys_and_merges_copies_losing_nothing(db_url: str) -> None:
+    engine = make_engine(db_url)
+    migrations.upgrade(engine, until="0008_edit_times")
+    t = datetime(2026, 1, 5, 9)
+    with engine.begin() as conn:
+        for feed in ("a", "b"):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO feeds (name, config_url, url, lang, tags, enabled, title, consecutive_failures) "
+                    "VALUES (:n, :u, :u, 'ru', '', true, '', 0)"
+                ),
+                {"n": feed, "u": f"http://{feed}/"},
+            )
+        for n, pair in enumerate(SPELLINGS):
+            for feed, key in enumerate(pair, start=1):
+                item = conn.execute(
+                    sa.text(
+                        "INSERT INTO items (key, canonical_url, url, feed_id, title, summary, content, author, "
+                        "first_seen_at, text, lang, extraction_status, extraction_attempts, site_name, relevance) "
+                        "VALUES (:k, :k, :k, :f, :title, '', '', '', :t, :text, 'ru', 'ok', 0, '', 0) RETURNING id"
+                    ),
+                    {"k": key, "f": feed, "title": f"Статья {n}", "t": t.replace(hour=9 + feed),
+                     "text": f"текст {n}" if feed == 1 else f"текст {n}, исправленный"},
+                ).scalar_one()  # fmt: skip
+                conn.execute(
+                    sa.text("INSERT INTO item_sources (item_id, feed_id, first_seen_at) VALUES (:i, :f, :t)"),
+                    {"i": item, "f": feed, "t": t},
+                )
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO item_versions (item_id, version, fetched_at, title, text, content_hash) "
+                        "VALUES (:i, 1, :t, '', '', :h)"
+                    ),
+                    {"i": item, "t": t.replace(hour=9 + feed), "h": f"h{n}-{feed}"},
+                )
+                if feed == 2:
+                    conn.execute(
+                        sa.text("INSERT INTO corrections (item_id, kind, topic, created_at) VALUES (:i, 'topic', 'bases', :t)"),
+                        {"i": item, "t": t},
+                    )  # fmt: skip
+    assert "0009_url_identity" in migrations.upgrade(engine)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT id, key, title, first_seen_at FROM items ORDER BY id")).all()
+        assert len(rows) == len(SPELLINGS), "each article once"
+        assert [r.title for r in rows] == [f"Статья {n}" for n in range(len(SPELLINGS))]
+        assert rows[0].key == "https://xn--d1abbgf6aiiy.xn--p1ai/news/1"
+        assert rows[5].key == "https://ria.ru/6"
+        for row in rows:
+            feeds = conn.execute(
+                sa.text("SELECT feed_id FROM item_sources WHERE item_id = :i ORDER BY feed_id"), {"i": row.id}
+            )
+            assert list(feeds.scalars()) == [1, 2], "both feeds carry it"
+            history = conn.execute(
+                sa.text("SELECT version, content_hash FROM item_versions WHERE item_id = :i ORDER BY version"),
+                {"i": row.id},
+            ).all()
+            assert [v for v, _ in history] == [1, 2], "the copy's text kept as a later version"
+        assert conn.execute(sa.text("SELECT count(*) FROM corrections")).scalar_one() == len(SPELLINGS)
+        kept = set(conn.execute(sa.text("SELECT item_id FROM corrections")).scalars())
+        assert kept == {r.id for r in rows}, "an analyst's correction follows the article"
+
+
+def test_migration_0010_sets_stored_doubtful_dates_aside(db_url: str) -> None:
+    engine = make_engine(db_url)
+    migrations.upgrade(engine, until="0009_url_identity")
+    seen = datetime(2026, 1, 5, 9)
+    dates = {"9999": datetime(9999, 12, 31), "0001": datetime(1, 1, 1), "1970": datetime(1970, 1, 1),
+             "ahead": datetime(2026, 1, 7, 9), "fine": datetime(2026, 1, 4, 12), "none": None}  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO feeds (name, config_url, url, lang, tags, enabled, title, consecutive_failures) "
+                "VALUES ('f', 'http://f/', 'http://f/', 'ru', '', true, '', 0)"
+            )
+        )
+        for title, published in dates.items():
+            conn.execute(
+                sa.text(
+                    "INSERT INTO items (key, feed_id, title, summary, content, author, first_seen_at, published_at) "
+                    "VALUES (:k, 1, :title, '', '', '', :seen, :p)"
+                ),
+                {"k": f"https://f/{title}", "title": title, "seen": seen, "p": published},
+            )
+    migrations.upgrade(engine)
+    with engine.connect() as conn:
+        rows = {
+            r.title: r for r in conn.execute(sa.text("SELECT title, published_at, claimed_published_at FROM items"))
+        }
+    for title in ("9999", "0001", "1970", "ahead"):
+        assert rows[title].published_at is None and rows[title].claimed_published_at is not None, title
+    assert rows["fine"].published_at is not None and rows["fine"].claimed_published_at is None
+    assert rows["none"].published_at is None and rows["none"].claimed_published_at is None

@@ -1,0 +1,36 @@
+"""Feed HTML → plain text: one row a case, the fragment as a feed carries it beside the text a reader must see
+(and the figures must be read from)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.text import plain_text
+
+CASES = [
+    # (case, fragment, text, text with lines kept)
+    ("a price between two signs is text, not a tag", "Цена < 100 $ и > 50 $ за тыс. м3",
+     "Цена < 100 $ и > 50 $ за тыс. м3", "Цена < 100 $ и > 50 $ за тыс. м3"),
+    ("an attribute holding '>' does not leak its tail", '<a title="газ > нефть" href="/x">Газ</a> подорожал',
+     "Газ подорожал", "Газ подорожал"),
+    ("a comment stays out", "Союзное <!-- реклама --> государство", "Союзное государство", "Союзное государство"),
+    ("a comment holding a tag stays out", "Да<!-- <p>нет</p> -->!", "Да!", "Да!"),
+    ("paragraphs and line breaks are kept as lines", "<p>Первый.</p><p>Второй<br>третий</p>",
+     "Первый. Второй третий", "Первый.\nВторой\nтретий"),
+    ("inline tags join no words", "Бела<b>русь</b> и Рос<i>сия</i>", "Беларусь и Россия", "Беларусь и Россия"),
+    ("script and style are not text", "<style>p{}</style><script>if (a<b) x()</script>Текст", "Текст", "Текст"),
+    ("entities decoded once", "AT&amp;T &laquo;Газпром&raquo; &#8470;5", "AT&T «Газпром» №5", "AT&T «Газпром» №5"),
+    ("double-escaped markup read through", "&lt;p&gt;Минск&lt;/p&gt;&lt;p&gt;Москва&lt;/p&gt;", "Минск Москва",
+     "Минск\nМосква"),
+    ("control characters dropped", "Газ\x10 и\x00 нефть", "Газ и нефть", "Газ и нефть"),
+    ("a lone surrogate dropped", "Газ\ud800", "Газ", "Газ"),
+    ("non-breaking spaces are spaces", "127\u00a0$", "127 $", "127 $"),
+    ("an unclosed tag at the end loses only itself", "Минск <a href=", "Минск", "Минск"),
+    ("plain text passes as it is", "Союзное государство", "Союзное государство", "Союзное государство"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case,fragment,text,lines", CASES, ids=[c[0] for c in CASES])
+def test_plain_text(case: str, fragment: str, text: str, lines: str) -> None:
+    assert plain_text(fragment) == text
+    assert plain_text(fragment, keep_lines=True) == lines
