@@ -14,7 +14,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -44,6 +44,9 @@ class FetchSettings(BaseModel):
     connect_timeout: float = Field(10.0, gt=0, description="seconds to open a connection")
     read_timeout: float = Field(30.0, gt=0, description="seconds between two chunks of a body")
     deadline: float = Field(90.0, gt=0, description="seconds for one whole request, body included")
+    crawl_deadline: float = Field(
+        1800.0, gt=0, description="seconds a whole crawl may take; the feeds and articles left wait for the next run"
+    )
     max_bytes: int = Field(10_000_000, ge=1024, description="largest body accepted, after decompression")
     retries: int = Field(3, ge=0, le=10, description="retries on connection errors, 5xx and 429")
     backoff: float = Field(1.0, ge=0, description="first retry delay in seconds; doubles, with jitter")
@@ -68,6 +71,22 @@ class ExtractSettings(BaseModel):
     recheck_hours: float = Field(6.0, ge=0, description="fetch young articles again after this long, to see edits")
     recheck_days: float = Field(3.0, ge=0, description="articles older than this are not checked for edits")
     cluster_days: float = Field(7.0, gt=0, description="how far back to look for other copies of a story")
+
+
+def _check_address(address: str) -> None:
+    """A bare address (name@domain), the only form a recipient list holds: a CR/LF would let a setting write
+    mail headers, and a display name with a comma splits into two broken recipients."""
+    from email.utils import parseaddr
+
+    local, _, domain = address.rpartition("@")
+    if (
+        not local
+        or not domain
+        or any(c in address for c in ' ,;<>"()[]\\')
+        or any(ord(c) < 32 or ord(c) == 127 for c in address)
+        or parseaddr(address) != ("", address)
+    ):
+        raise ValueError(f"{address!r} is not an e-mail address (name@domain, no display name)")
 
 
 class Settings(BaseSettings):
@@ -122,6 +141,33 @@ class Settings(BaseSettings):
     def _split_recipients(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("smtp_user")
+    @classmethod
+    def _no_password_in_clear(cls, value: str, info: ValidationInfo) -> str:
+        if value and info.data.get("smtp_security") == "none":
+            raise ValueError(
+                "a login with smtp_security = none would send the password in clear text; use starttls or tls"
+            )
+        return value
+
+    @field_validator("mail_to")
+    @classmethod
+    def _recipients(cls, value: list[str]) -> list[str]:
+        for address in value:
+            _check_address(address)
+        return value
+
+    @field_validator("mail_from")
+    @classmethod
+    def _sender(cls, value: str) -> str:
+        """A display name is fine here ("UnionWatch <uw@desk.example>"); a line break is not."""
+        from email.utils import parseaddr
+
+        if any(ord(c) < 32 or ord(c) == 127 for c in value):
+            raise ValueError(f"{value!r} holds a line break or control character")
+        _check_address(parseaddr(value)[1] or value)
         return value
 
     @field_validator("schedule_crawl", "schedule_digest", "schedule_retrain")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -79,3 +80,31 @@ def test_shipped_config_loads() -> None:
     root = Path(__file__).resolve().parent.parent
     s = load_settings(root / "config" / "unionwatch.toml")
     assert s.feeds == root / "config" / "feeds.toml" and s.timezone == "Europe/Minsk"
+
+
+@pytest.mark.parametrize(
+    "value", ["analyst@desk.example\r\nBcc: all@desk.example", '"Doe, John" <j@desk.example>', "nobody", "a@b, "]
+)
+def test_a_recipient_that_is_not_a_bare_address_is_refused_when_read(tmp_path: Path, value: str) -> None:
+    """Issue 16, 2: a CRLF or a quoted display name with a comma was stored as a pending delivery and crashed
+    every `send` after."""
+    path = write(tmp_path, f"mail_to = {json.dumps(value)}\n")
+    if value == "a@b, ":
+        assert load_settings(path).mail_to == ["a@b"]
+        return
+    with pytest.raises(ConfigError, match=r"key 'mail_to': .*is not an e-mail address") as info:
+        load_settings(path)
+    assert "\n" not in str(info.value)
+
+
+def test_a_sender_may_have_a_display_name_but_no_line_break(tmp_path: Path) -> None:
+    assert load_settings(write(tmp_path, 'mail_from = "UnionWatch <uw@desk.example>"\n')).mail_from
+    with pytest.raises(ConfigError, match="key 'mail_from'"):
+        load_settings(write(tmp_path, 'mail_from = "uw@desk.example\\r\\nBcc: x@y.z"\n'))
+
+
+def test_a_login_without_encryption_is_refused_when_read(tmp_path: Path) -> None:
+    """Issue 16, 8: smtp_security = "none" with a user sent the password as AUTH PLAIN in clear text."""
+    with pytest.raises(ConfigError, match=r"key 'smtp_user': .*password in clear text; use starttls or tls"):
+        load_settings(write(tmp_path, 'smtp_security = "none"\nsmtp_user = "desk"\n'))
+    assert load_settings(write(tmp_path, 'smtp_security = "none"\n')).smtp_user == ""

@@ -92,3 +92,29 @@ def main(args: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("unionwatch: interrupted", err=True)
         sys.exit(130)
+    except Exception as exc:  # the store or the disk refused (read-only, full): one line, the store is intact
+        reason = _environment_failure(exc)
+        if reason is None:
+            raise
+        click.echo(f"unionwatch: {reason}; nothing was lost, run again once it is fixed", err=True)
+        sys.exit(1)
+
+
+def _environment_failure(exc: BaseException) -> str | None:
+    """What the machine refused, said in a line, for the failures an operator fixes outside UnionWatch."""
+    import errno
+
+    from sqlalchemy.exc import OperationalError
+
+    text = str(getattr(exc, "orig", None) or exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if isinstance(exc, OperationalError):
+        lowered = text.lower()
+        if "readonly" in lowered or "read-only" in lowered or "read only" in lowered:
+            return f"store: the database is read-only ({text})"
+        if "full" in lowered or "no space" in lowered:
+            return f"store: the disk is full ({text})"
+        return f"store: {text}"
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EDQUOT):
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"{exc.strerror or text}{where}"
+    return None

@@ -45,7 +45,10 @@ def parse_horizon(ctx: click.Context, param: click.Parameter, value: str) -> tim
     match = re.fullmatch(r"\s*(\d+)\s*([dwmy])\s*", value.lower())
     if not match or int(match[1]) == 0:
         raise click.BadParameter(f"{value!r}: use a number and d, w, m or y, e.g. 2y or 90d")
-    return timedelta(days=int(match[1]) * _UNITS[match[2]])
+    days = int(match[1]) * _UNITS[match[2]]
+    if days > 200 * 366:  # older than any feed: and a date that far back does not exist
+        raise click.BadParameter(f"{value!r} reaches back before any item could exist; at most 200y")
+    return timedelta(days=days)
 
 
 @command.command("prune")

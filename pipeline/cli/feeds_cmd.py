@@ -96,13 +96,21 @@ def import_opml(app: AppContext, opml_file: Path) -> None:
     """Add the feeds of an OPML file to the feeds file (feeds already listed by URL are skipped)."""
     from pipeline.ingest.feedlist import load_sources, merge, parse_opml
 
-    incoming = parse_opml(opml_file.read_bytes(), origin=str(opml_file))
+    skipped: list[str] = []
+    incoming = parse_opml(opml_file.read_bytes(), origin=str(opml_file), skipped=skipped)
     target = app.settings.feeds
     existing = load_sources(target) if target.exists() else []
     merged, added = merge(existing, incoming)
     if added:
         _write_sources(target, existing, added, merged)
-    click.echo(f"feeds: imported {len(added)} of {len(incoming)} feeds into {target}")
+    for reason in skipped:
+        click.echo(f"feeds: skipped {reason}", err=True)
+    known = len(incoming) - len(added)
+    click.echo(
+        f"feeds: imported {len(added)} of {len(incoming) + len(skipped)} outlines into {target}"
+        + (f"; {known} already listed" if known else "")
+        + (f"; {len(skipped)} skipped (not http or https)" if skipped else "")
+    )
 
 
 def _write_sources(target: Path, existing: list[FeedSource], added: list[FeedSource], merged: list[FeedSource]) -> None:

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
     from pipeline.store.models import Item
 
+ITEM_ID = click.IntRange(1, 2**63 - 1)  # what a database integer holds; beyond it no item exists
+
 
 def _parse_since(value: str | None) -> datetime | None:
     if not value:
@@ -95,7 +97,7 @@ def _as_dict(session: Session, item: Item, feed_name: str) -> dict[str, object]:
 
 
 @command.command("show")
-@click.argument("item_id", type=int)
+@click.argument("item_id", type=ITEM_ID)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the text and every version.")
 @click.pass_obj
 def show(app: AppContext, item_id: int, as_json: bool) -> None:
@@ -173,7 +175,7 @@ def show(app: AppContext, item_id: int, as_json: bool) -> None:
 
 
 @command.command("label")
-@click.argument("item_id", type=int)
+@click.argument("item_id", type=ITEM_ID)
 @click.option("--topic", "topics", multiple=True, help="The item is about this topic (repeat for several).")
 @click.option("--not", "nots", multiple=True, help="The item is not about this topic (repeat for several).")
 @click.option("--out-of-scope", is_flag=True, help="The item is not about Belarus–Russia relations.")

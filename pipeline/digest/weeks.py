@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 _WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
 
+FIRST_YEAR, LAST_YEAR = 1970, 9998
+
 
 @dataclass(frozen=True, order=True)
 class Week:
@@ -26,6 +28,8 @@ class Week:
         if not match:
             raise ValueError(f"week {text!r} is not of the form 2026-W47")
         year, week = int(match[1]), int(match[2])
+        if not FIRST_YEAR <= year <= LAST_YEAR:  # a week's span in any time zone must be a datetime
+            raise ValueError(f"week {text!r} is out of range: years {FIRST_YEAR} to {LAST_YEAR}")
         try:
             date.fromisocalendar(year, week, 1)
         except ValueError:

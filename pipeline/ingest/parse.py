@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,7 +20,7 @@ from pipeline.errors import ParseError
 from pipeline.ingest.dates import rfc822_with_zone_name
 from pipeline.ingest.encoding import decode
 from pipeline.ingest.urls import canonical_url
-from pipeline.text import plain_text
+from pipeline.text import clean, plain_text
 
 FULL_TEXT_KEYS = ("yandex_full-text", "full-text", "fulltext", "turbo_content")
 _PROLOG_ENCODING = re.compile(rb"""^(\s*<\?xml[^>]*?encoding\s*=\s*["'])[^"']*(["'])""", re.I)
@@ -50,7 +51,7 @@ def _parse_xml_feed(body: bytes, *, name: str, base_url: str) -> ParsedFeed:
         parsed = feedparser.parse(utf8, response_headers=headers, sanitize_html=False, resolve_relative_uris=False)
     except Exception as exc:  # feedparser's own bugs on hostile input; the stage must not crash the run
         raise ParseError(f"parse: feed {name}: unreadable ({type(exc).__name__}: {exc})") from exc
-    entries = tuple(e for e in (_entry_from_feedparser(raw, base_url) for raw in parsed.entries) if e)
+    entries = tuple(_held(e) for e in (_entry_from_feedparser(raw, base_url) for raw in parsed.entries) if e)
     warning = None
     if parsed.get("bozo"):
         warning = f"{type(parsed.bozo_exception).__name__}: {parsed.bozo_exception}"[:500]
@@ -69,7 +70,7 @@ def _parse_xml_feed(body: bytes, *, name: str, base_url: str) -> ParsedFeed:
 
 
 def _entry_from_feedparser(raw: Any, base_url: str) -> Entry | None:
-    link = raw.get("link") or _alternate_link(raw.get("links") or [])
+    link = clean(str(raw.get("link") or _alternate_link(raw.get("links") or []) or "")) or None
     guid = raw.get("id") or None
     title = plain_text(raw.get("title"))
     summary = plain_text(raw.get("summary"))
@@ -95,6 +96,23 @@ def _entry_from_feedparser(raw: Any, base_url: str) -> Entry | None:
         updated=rfc822_with_zone_name(raw.get("updated")) or _from_struct(raw.get("updated_parsed")),
         tags=tuple(str(t.get("term")) for t in raw.get("tags") or [] if t.get("term")),
         publisher=publisher,
+    )
+
+
+def _held(entry: Entry) -> Entry:
+    """The entry with every string a database can hold: a lone surrogate or NUL in a link, GUID or tag (text
+    fields are cleaned as they are read) made SQLite's writer and PostgreSQL refuse the whole feed's batch."""
+    return replace(
+        entry,
+        title=clean(entry.title),
+        summary=clean(entry.summary),
+        content=clean(entry.content),
+        author=clean(entry.author),
+        link=clean(entry.link) if entry.link else entry.link,
+        canonical_url=clean(entry.canonical_url) if entry.canonical_url else entry.canonical_url,
+        guid=clean(entry.guid) or None if entry.guid else entry.guid,
+        tags=tuple(t for t in (clean(t) for t in entry.tags) if t),
+        publisher=clean(entry.publisher),
     )
 
 
@@ -147,14 +165,14 @@ def _parse_json_feed(body: str, *, name: str, base_url: str) -> ParsedFeed:
         if isinstance(raw, dict):
             entry = _entry_from_json(raw, base_url or home)
             if entry:
-                entries.append(entry)
+                entries.append(_held(entry))
     label = "json" + version.rsplit("/", 1)[-1].replace(".", "") if version else "json"
     return ParsedFeed(format=label, title=plain_text(str(data.get("title") or "")), link=home, entries=tuple(entries))
 
 
 def _entry_from_json(raw: dict[str, Any], base_url: str) -> Entry | None:
     link = raw.get("url") or raw.get("external_url")
-    link = str(link) if link else None
+    link = clean(str(link)) if link else None
     guid = str(raw["id"]) if raw.get("id") not in (None, "") else None
     html_body = str(raw.get("content_html") or "")
     text_body = str(raw.get("content_text") or "")

@@ -54,6 +54,7 @@ class ArticleStage:
         self.new_versions = 0
         self._index: dict[str, SignatureIndex] = {}
         self._tasks: list[asyncio.Task[None]] = []
+        self.jobs_total = self.jobs_done = 0
 
     def schedule(self, item_ids: list[int]) -> None:
         if item_ids and self.limits.enabled:
@@ -64,9 +65,19 @@ class ArticleStage:
             tasks, self._tasks = self._tasks, []
             await asyncio.gather(*tasks)
 
+    async def stop(self) -> int:
+        """Cancel what has not finished (the crawl's deadline passed); returns how many articles are left. Their
+        items stay due, and the next crawl fetches them."""
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        return self.jobs_total - self.jobs_done
+
     async def _run(self, item_ids: list[int]) -> None:
         with Session(self.engine) as session:
             jobs = article_store.jobs_for(session, item_ids)
+        self.jobs_total += len(jobs)
         await asyncio.gather(*(self._one(job) for job in jobs))
 
     async def _one(self, job: article_store.ArticleJob) -> None:
@@ -75,6 +86,7 @@ class ArticleStage:
         except Exception:  # one article's bug must not end the crawl; logged with its traceback
             log.exception("articles: item %d (%s): unexpected error", job.item_id, job.url)
             self.counts["failed"] += 1
+        self.jobs_done += 1
 
     async def _process(self, job: article_store.ArticleJob) -> None:
         etag = last_modified = None

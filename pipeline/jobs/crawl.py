@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 import httpx
 from sqlalchemy import insert, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col
 
 from pipeline.domain import FetchedBody, ParsedFeed
@@ -62,6 +63,8 @@ class CrawlSummary:
     not_modified: int = 0
     failed: int = 0
     silent: int = 0  # fetched, and answered with no items
+    feeds_left: int = 0  # not done when the crawl's deadline came: due again next run
+    articles_left: int = 0
     items_new: int = 0
     items_seen: int = 0
     articles: str = ""
@@ -83,6 +86,11 @@ class CrawlSummary:
                 else ""
             )
             + (f"{self.figures} baseline figures; " if self.figures else "")
+            + (
+                f"deadline reached: {self.feeds_left} feeds and {self.articles_left} articles left for the next run; "
+                if self.feeds_left or self.articles_left
+                else ""
+            )
             + f"{self.seconds:.1f}s"
         )
 
@@ -159,6 +167,12 @@ async def crawl_async(settings: Settings, engine: Engine, options: CrawlOptions 
             _DueFeed(f.id or 0, f.name, f.url, f.etag, f.last_modified, f.consecutive_failures)
             for f in feed_store.due_feeds(session, clock(), force=options.force)
         ]
+        # a crawl runs under the run lock: one still "running" now was killed before it could say so
+        session.execute(
+            update(CrawlRun)
+            .where(col(CrawlRun.status) == "running")
+            .values(status="interrupted", error="the process ended before the crawl finished (killed?)")
+        )
         run = CrawlRun(started_at=clock())
         session.add(run)
         session.commit()
@@ -182,13 +196,26 @@ async def crawl_async(settings: Settings, engine: Engine, options: CrawlOptions 
             tasks = [
                 asyncio.create_task(_crawl_feed(fetcher, pool, writer, settings, clock, run_id, feed)) for feed in due
             ]
-            for task in asyncio.as_completed(tasks):
-                outcome = await task
-                stage.schedule(outcome.new_item_ids + outcome.changed_item_ids)
-                summary.add(outcome)
-                if options.progress:
-                    options.progress(outcome)
-            await stage.wait()
+            try:
+                async with asyncio.timeout(settings.fetch.crawl_deadline):
+                    for task in asyncio.as_completed(tasks):
+                        outcome = await task
+                        stage.schedule(outcome.new_item_ids + outcome.changed_item_ids)
+                        summary.add(outcome)
+                        if options.progress:
+                            options.progress(outcome)
+                    await stage.wait()
+            except TimeoutError:  # what is left stays due: the feeds keep their check time, the items their status
+                summary.feeds_left = sum(1 for task in tasks if not task.done())
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+                summary.articles_left = await stage.stop()
+                writer.flush()
+                log.warning(
+                    "crawl: deadline of %gs reached; %d feeds and %d articles left for the next run",
+                    settings.fetch.crawl_deadline, summary.feeds_left, summary.articles_left,
+                )  # fmt: skip
             if stage.counts:
                 summary.articles = stage.summary()
     finally:
@@ -255,9 +282,18 @@ async def _crawl_feed(
         return await writer.write(
             functools.partial(_record_failure, settings=settings, now=clock(), attempt=attempt, exc=failure, body=body)
         )
-    return await writer.write(
-        functools.partial(_record_success, now=clock(), attempt=attempt, body=body, parsed=parsed, verdicts=verdicts)
-    )
+    try:
+        return await writer.write(
+            functools.partial(
+                _record_success, now=clock(), attempt=attempt, body=body, parsed=parsed, verdicts=verdicts
+            )
+        )
+    except (SQLAlchemyError, ValueError) as exc:  # the store refused what this feed gave: the feed fails, not the run
+        log.warning("crawl: feed %s: its items could not be stored (%s)", feed.name, exc)
+        failure = UnionWatchError(f"store: feed {feed.name}: items refused by the database ({type(exc).__name__})")
+        return await writer.write(
+            functools.partial(_record_failure, settings=settings, now=clock(), attempt=attempt, exc=failure, body=body)
+        )
 
 
 def parse_and_classify(

@@ -140,7 +140,11 @@ def send(
             if force:
                 store.force(session, str(week), settings.mail_to)
             session.commit()
-        due = [d.recipient for d in store.pending(session, week=str(week), now=now if respect_backoff else None)]
+        due = [
+            d.recipient
+            for d in store.pending(session, week=str(week), now=now if respect_backoff else None)
+            if d.recipient in settings.mail_to  # a recipient removed from mail_to gets no more mail
+        ]
         if dry_run:
             done = {d.recipient for d in store.of_week(session, str(week)) if d.status != "pending"}
             due = [r for r in settings.mail_to if force or r not in done]
@@ -165,7 +169,8 @@ def send_pending(
     with Session(engine) as session:
         waiting: dict[str, list[str]] = {}
         for delivery in store.pending(session, now=now):
-            waiting.setdefault(delivery.week, []).append(delivery.recipient)
+            if delivery.recipient in settings.mail_to:  # one removed from mail_to is not retried
+                waiting.setdefault(delivery.week, []).append(delivery.recipient)
 
     for week, recipients in sorted(waiting.items()):
         digest = stored_digest(engine, week)

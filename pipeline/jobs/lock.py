@@ -60,6 +60,19 @@ class RunLock:
         log.info("lock: held by pid %d (%s)", os.getpid(), self.command)
         return self
 
+    def in_use(self) -> bool:
+        """Whether some process holds the lock now (a "running" crawl whose process is gone holds nothing)."""
+        if not self.path.exists():
+            return False
+        fd = os.open(self.path, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)  # closing drops a lock we took
+        return False
+
     def release(self) -> None:
         if self._conn is not None:
             try:

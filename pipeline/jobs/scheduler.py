@@ -31,7 +31,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from pipeline.cron import cron_trigger
+from pipeline.cron import cron_trigger, previous_run
 from pipeline.errors import LockedError
 from pipeline.jobs.classifying import classify_all, retrain
 from pipeline.jobs.crawl import crawl
@@ -114,24 +114,8 @@ def overdue(settings: Settings, engine: Engine, now: datetime) -> list[str]:
 
 
 def _previous_fire(expression: str, zone: ZoneInfo, now: datetime) -> datetime | None:
-    """The last time the expression fired before `now`, within the past eight days.
-
-    Searched in widening windows that end at `now` (a minute, an hour, a day, eight days): the latest fire lies
-    in the narrowest window that holds any, and walking a narrow window costs a few steps even for a schedule
-    that fires every second, where walking eight days of it took seconds at every start.
-    """
-    trigger = cron_trigger(expression, zone)
-    for window in (timedelta(minutes=1), timedelta(hours=1), timedelta(days=1), timedelta(days=8)):
-        moment = now - window
-        found: datetime | None = None
-        while True:
-            fire: datetime | None = trigger.get_next_fire_time(found, moment)
-            if fire is None or fire > now:
-                break
-            found, moment = fire, fire + timedelta(seconds=1)
-        if found is not None:
-            return found
-    return None
+    """The last time the expression fired before `now`, within the past eight days."""
+    return previous_run(expression, zone, now, timedelta(days=8))
 
 
 def serve(settings: Settings, engine: Engine) -> None:

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from pipeline.cron import next_run
 from pipeline.digest.weeks import Week
+from pipeline.jobs.lock import RunLock
 from pipeline.settings import Settings
 from pipeline.store import deliveries, weekly
 from pipeline.store import feeds as feed_store
@@ -72,6 +73,8 @@ def gather(settings: Settings, engine: Engine, now: datetime) -> Status:
     week = Week.of(now, zone)
     with Session(engine) as session:
         last = session.exec(select(CrawlRun).order_by(col(CrawlRun.started_at).desc())).first()
+        if last is not None and last.status == "running" and not RunLock(engine, settings.data_dir).in_use():
+            last.status = "interrupted"  # shown, not stored: the next crawl records it (no process runs it)
         good = weekly.last_good_crawl(session)
         feeds = list(session.exec(select(Feed).where(col(Feed.enabled).is_(True))))
         failing = [

@@ -17,6 +17,7 @@ import functools
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -31,6 +32,7 @@ PRELOAD = ["pipeline.ingest.parse", "pipeline.jobs.classifying"]
 # Jobs run in this process before the worker processes start: about half a second of parsing, as much as
 # starting the pool costs (benchmarks/crawl.py --feeds 8 / 200 measure both sides of it).
 INLINE_JOBS = 48
+WATCH_EVERY = 0.5  # seconds between a worker's checks that its crawl is still alive
 
 
 class WorkerPool(Executor):
@@ -63,7 +65,9 @@ class WorkerPool(Executor):
                 if self._processes is None:
                     context = multiprocessing.get_context("forkserver")
                     context.set_forkserver_preload(PRELOAD)
-                    self._processes = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+                    self._processes = ProcessPoolExecutor(
+                        max_workers=self.workers, mp_context=context, initializer=_die_with, initargs=(os.getpid(),)
+                    )
                 executor = self._processes
         return executor.submit(fn, *args, **kwargs)
 
@@ -71,6 +75,24 @@ class WorkerPool(Executor):
         for executor in (self._inline, self._processes):
             if executor is not None:
                 executor.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+def _die_with(parent: int) -> None:
+    """In each worker: exit once the crawl that started it is gone. A SIGKILL (OOM, `timeout -s KILL`, cron)
+    gives the crawl no chance to shut its pool down, and the workers (children of the forkserver, not of the
+    crawl, so PR_SET_PDEATHSIG cannot reach them) waited for work forever, 450 MB of them."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(WATCH_EVERY)
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            except PermissionError:  # the pid was reused by another user's process: ours is gone
+                os._exit(0)
+
+    threading.Thread(target=watch, name="unionwatch-parent-watch", daemon=True).start()
 
 
 async def in_pool(pool: Executor, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -469,11 +469,10 @@ def upgrade(engine: Engine, *, until: str | None = None) -> list[str]:
     done: list[str] = []
     for name, step in MIGRATIONS:
         with engine.begin() as conn:
-            if name in applied(conn):
-                continue
-            step(Operations(MigrationContext.configure(conn, opts={"render_as_batch": True})))
-            conn.execute(_TABLE.insert().values(name=name, applied_at=datetime.now(UTC).replace(tzinfo=None)))
-        done.append(name)
-        if name == until:
+            if name not in applied(conn):
+                step(Operations(MigrationContext.configure(conn, opts={"render_as_batch": True})))
+                conn.execute(_TABLE.insert().values(name=name, applied_at=datetime.now(UTC).replace(tzinfo=None)))
+                done.append(name)
+        if name == until:  # reached, whether applied now or before: nothing after it
             break
     return done

@@ -28,7 +28,11 @@ def read_labelled(path: Path) -> list[Labelled]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
-        raise ConfigError(f"eval: {path}: cannot read ({exc})") from exc
+        raise ConfigError(f"eval: {path}: cannot read ({exc.strerror or exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"eval: {path}: not UTF-8 (byte {exc.start}: {exc.reason}); a labelled file is UTF-8 JSON lines"
+        ) from exc
     for n, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -46,6 +50,10 @@ def read_labelled(path: Path) -> list[Labelled]:
             )
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             raise ConfigError(f"eval: {path}: line {n}: {exc}") from exc
+    if not rows:
+        raise ConfigError(
+            f"eval: {path}: no labelled items (one JSON object a line: id, title, text, relevant, topics)"
+        )
     return rows
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -101,10 +102,43 @@ def test_opml_import_and_export(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     imported = run(config, "feeds", "import", str(opml))
-    assert imported.returncode == 0 and "imported 1 of 2 feeds" in imported.stdout
+    assert imported.returncode == 0 and "imported 1 of 2 outlines" in imported.stdout
+    assert "1 already listed" in imported.stdout
     assert feeds.read_text(encoding="utf-8").startswith("# my feeds")
     exported = run(config, "feeds", "export").stdout
     assert 'xmlUrl="https://belsat.eu/feed"' in exported and 'xmlUrl="https://tass.ru/rss/v2.xml"' in exported
+
+
+def test_opml_import_skips_what_a_crawl_cannot_fetch_and_the_commands_keep_working(tmp_path: Path) -> None:
+    """Issue 16, 3: file:, javascript:, gopher: and empty URLs were written to feeds.toml, and from then on
+    `feeds list`, `crawl` and `run` exited 1."""
+    config = tmp_path / "unionwatch.toml"
+    config.write_text('feeds = "feeds.toml"\ndata_dir = "data"\n', encoding="utf-8")
+    opml = tmp_path / "hostile.opml"
+    outlines = ['<outline text="Local" xmlUrl="file:///etc/passwd"/>', '<outline text="JS" xmlUrl="javascript:alert(1)"/>',
+                '<outline text="Gopher" xmlUrl="gopher://x/"/>', '<outline text="Empty" xmlUrl=""/>',
+                '<outline text="Belsat" xmlUrl="https://belsat.eu/feed"/>']  # fmt: skip
+    opml.write_text(f'<opml version="2.0"><body>{"".join(outlines)}</body></opml>', encoding="utf-8")
+    imported = run(config, "feeds", "import", str(opml))
+    assert imported.returncode == 0
+    assert "imported 1 of 5 outlines" in imported.stdout and "4 skipped (not http or https)" in imported.stdout
+    assert "skipped Local: URL 'file:///etc/passwd' is not http(s)" in imported.stderr
+    listed = run(config, "feeds", "list")
+    assert listed.returncode == 0 and "Belsat" in listed.stdout
+
+
+def test_opml_import_of_many_same_names_and_deep_nesting_is_quick(tmp_path: Path) -> None:
+    """Issue 16, 3: 10,000 outlines of one name took cubic time; 5,000 levels of nesting raised RecursionError."""
+    from pipeline.ingest.feedlist import parse_opml
+
+    same = "".join(f'<outline text="News" xmlUrl="https://x.by/{n}"/>' for n in range(10_000))
+    started = time.perf_counter()
+    sources = parse_opml(f"<opml><body>{same}</body></opml>".encode(), origin="same.opml")
+    assert len({s.name for s in sources}) == 10_000 and sources[2].name == "News (3)"
+    assert time.perf_counter() - started < 10, "quadratic or worse"
+    deep = '<outline text="d">' * 5000 + '<outline text="Deep" xmlUrl="https://x.by/deep"/>' + "</outline>" * 5000
+    [found] = parse_opml(f"<opml><body>{deep}</body></opml>".encode(), origin="deep.opml")
+    assert found.name == "Deep" and len(found.tags) == 5000
 
 
 def test_python_dash_m_and_version() -> None:
@@ -136,3 +170,42 @@ def test_help_imports_nothing_heavy() -> None:
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=clean_environment())
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]", "imported by --help: " + done.stdout.splitlines()[-1]
+
+
+ONE_LINE = [
+    # (case, arguments, exit code, what the one line says)  (issue 16, 7: each was a traceback)
+    ("a week past the calendar", ["digest", "--week", "9999-W52"], 2, "out of range: years 1970 to 9998"),
+    ("a week before it", ["digest", "--week", "0001-W01"], 2, "out of range: years 1970 to 9998"),
+    ("an item id no database holds", ["items", "show", "99999999999999999999"], 2, "is not in the range"),
+    ("a horizon before any item", ["db", "prune", "--keep", "3000y"], 2, "at most 200y"),
+    ("eval on a file that is not UTF-8", ["eval", "{bad}"], 1, "not UTF-8 (byte 0"),
+    ("eval on an empty file", ["eval", "{empty}"], 1, "no labelled items"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case,args,code,says", ONE_LINE, ids=[c[0] for c in ONE_LINE])
+def test_bad_input_is_one_line_not_a_traceback(
+    tmp_path: Path, case: str, args: list[str], code: int, says: str
+) -> None:
+    from tests.support.commands import unionwatch, write_config
+
+    config = write_config(tmp_path)
+    (tmp_path / "bad.jsonl").write_bytes(b"\xff\xfe\x00bad")
+    (tmp_path / "empty.jsonl").write_bytes(b"")
+    done = unionwatch(config, *(a.format(bad=tmp_path / "bad.jsonl", empty=tmp_path / "empty.jsonl") for a in args))
+    errors = [line for line in done.stderr.splitlines() if line.startswith(("Error:", "unionwatch:"))]
+    assert done.returncode == code and len(errors) == 1 and says in errors[0], done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_read_only_database_is_one_line_and_the_store_stays(tmp_path: Path) -> None:
+    from tests.support.commands import unionwatch, write_config
+
+    config = write_config(tmp_path)
+    assert unionwatch(config, "crawl").returncode == 0
+    db = tmp_path / "data" / "unionwatch.db"
+    read_only = {"UNIONWATCH_DATABASE_URL": f"sqlite:///file:{db}?mode=ro&uri=true"}
+    done = unionwatch(config, "crawl", **read_only)
+    assert done.returncode == 1 and "store: the database is read-only" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert unionwatch(config, "status").returncode in (0, 1), "the store opens again"

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from pipeline.ingest.parse import parse_feed
 from pipeline.jobs.crawl import CrawlOptions, crawl
 from pipeline.store.db import open_store
-from pipeline.store.models import Feed, FetchAttempt, Item, ItemSource
+from pipeline.store.models import CrawlRun, Feed, FetchAttempt, Item, ItemSource
 from tests.support.commands import installed_command
 from tests.support.httpserver import LocalServer, Route
 from tests.support.paths import corpus_path
@@ -277,3 +277,92 @@ def test_an_aggregator_names_the_outlet_and_never_counts_as_one(server: LocalSer
         (week_item,) = items_by_id(s, [item.id or 0])
     assert item.title == "Belarus and Russia sign gas deal", "the outlet's name is not part of the headline"
     assert week_item.source == "Reuters" and week_item.carriers == ()
+
+
+def test_a_lone_surrogate_or_nul_in_any_field_fails_nothing(server: LocalServer, make_settings) -> None:  # type: ignore[no-untyped-def]
+    """Issue 16, 1: a JSON Feed's "\\ud800" made every crawl on SQLite exit 1; `&#0;` did the same on PostgreSQL."""
+    json_feed = (
+        '{"version": "https://jsonfeed.org/version/1.1", "title": "J", "items": [{"id": "j\\ud800", '
+        '"url": "https://belta.by/j\\ud800", "title": "\\ud800Газ", "content_text": "Текст\\u0000", '
+        '"authors": [{"name": "A\\udfff"}], "tags": ["\\ud800", "газ"]}]}'
+    ).encode()
+    rss = _rss([("Нефть&#0;", "https://belta.by/n&#0;1", ""), ("Союз&#16;", "https://belta.by/s", "")])
+    rss = rss.replace(b"<title>t</title>", b"<title>t&#0;</title>").replace(b"</item>", b"<guid>g&#0;</guid></item>", 1)
+    good = corpus_path("feeds", "onliner.by_Annshimko", "test_data__RSS.xml").read_bytes()
+    settings = make_settings(
+        [("json", server.add("/j.json", body=json_feed, content_type="application/feed+json")),
+         ("rss", server.add("/r.rss", body=rss)), ("good", server.add("/good", body=good))]
+    )  # fmt: skip
+    engine = open_store(settings.db_url)
+    summary = crawl(settings, engine, CrawlOptions(now=NOW))
+    assert summary.failed == 0 and summary.items_new == 33
+    with Session(engine) as s:
+        titles = set(s.exec(select(Item.title)))
+    assert {"Газ", "Нефть", "Союз"} <= titles, sorted(titles)[:5]
+
+
+def _processes_with(marker: str) -> list[int]:
+    """Processes whose environment holds `marker`: a crawl's children inherit its environment."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker.encode() in (entry / "environ").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def test_a_killed_crawl_leaves_no_process_and_no_run_that_claims_to_be_running(
+    server: LocalServer, make_settings, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Issue 16, 6: SIGKILL left the forkserver, both workers and the resource tracker alive for good, and the
+    run's row "running" forever."""
+    page = next(corpus_path("extraction", "ru-news-html").glob("*.html")).read_bytes()
+    links = [(f"Статья {n}", server.add(f"/a/{n}.html", Route(body=page, content_type="text/html", delay=0.2)), "")
+             for n in range(150)]  # fmt: skip
+    settings = make_settings([("many", server.add("/many.rss", body=_rss(links)))], extract={"workers": 2}, per_host=4)
+    marker = f"UNIONWATCH_KILL_TEST={tmp_path.name}"
+    env = {**os.environ, "UNIONWATCH_CONFIG": str(settings.config_file), "UNIONWATCH_KILL_TEST": tmp_path.name}
+    proc = subprocess.Popen(installed_command("crawl"), env=env, cwd=tmp_path, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline and len(_processes_with(marker)) < 3:  # the crawl, the forkserver, a worker
+        time.sleep(0.1)
+    assert len(_processes_with(marker)) >= 3, "the workers never started"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.time() + 10
+    while time.time() < deadline and _processes_with(marker):
+        time.sleep(0.2)
+    assert _processes_with(marker) == [], "a killed crawl left processes behind"
+    status = subprocess.run(installed_command("status"), env=env, cwd=tmp_path, capture_output=True, text=True)
+    assert ", interrupted:" in status.stdout and ", running:" not in status.stdout
+    subprocess.run(installed_command("crawl"), env=env, cwd=tmp_path, capture_output=True, check=True)
+    with Session(open_store(settings.db_url)) as s:
+        states = [r.status for r in s.exec(select(CrawlRun).order_by(CrawlRun.id))]  # type: ignore[arg-type]
+    assert states == ["interrupted", "completed"]
+
+
+def test_a_crawl_stops_at_its_deadline_and_leaves_the_rest_due(server: LocalServer, make_settings) -> None:  # type: ignore[no-untyped-def]
+    """Issue 16, 5: slow-drip servers behind article links held the run lock for hours."""
+    page = next(corpus_path("extraction", "ru-news-html").glob("*.html")).read_bytes()
+    quick = _rss([("Быстро", server.add("/a/quick.html", Route(body=page, content_type="text/html")), "")])
+    drip = [(f"Медленно {n}", server.add(f"/a/slow{n}.html", Route(body=page * 3, content_type="text/html",
+                                                                   slow_chunks=0.5)), "") for n in range(4)]  # fmt: skip
+    settings = make_settings(
+        [("quick", server.add("/q.rss", body=quick)), ("drip", server.add("/d.rss", body=_rss(drip))),
+         ("late", server.add("/late.rss", Route(body=quick, delay=8)))],
+        extract={"workers": 0}, crawl_deadline=3, per_host=8,
+    )  # fmt: skip
+    engine = open_store(settings.db_url)
+    started = time.monotonic()
+    summary = crawl(settings, engine, CrawlOptions(now=NOW))
+    assert time.monotonic() - started < 8, "the deadline did not hold"
+    assert summary.feeds_left == 1 and summary.articles_left == 4
+    assert "deadline reached: 1 feeds and 4 articles left for the next run" in summary.line()
+    with Session(engine) as s:
+        late = s.exec(select(Feed).where(Feed.name == "late")).one()
+        assert late.next_check_at is None or late.next_check_at <= NOW, "the feed left is due next run"
+        pending = s.exec(select(Item).where(Item.extraction_status == "pending")).all()
+        assert len(pending) == 4, "the articles left are fetched next run"

@@ -266,16 +266,25 @@ def test_prune_empties_old_bodies_and_keeps_titles_topics_and_digests(server: Lo
     assert bad.returncode == 2 and "use a number and d, w, m or y" in bad.stderr
 
 
-def test_no_secret_reaches_the_logs(smtp: SmtpServer, tmp_path: Path) -> None:
+def test_no_secret_reaches_the_logs(tmp_path: Path) -> None:
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is needed to make a test certificate")
+    from tests.support.smtpserver import self_signed
+
     config = write_config(tmp_path, log_level='"DEBUG"')
     secret = "pa55-very-secret-word"
-    env = {**mail_env(smtp), "UNIONWATCH_SMTP_USER": "desk", "UNIONWATCH_SMTP_PASSWORD": secret}
+    cert, key = self_signed(tmp_path)
+    smtp = SmtpServer(tls=(cert, key), users={"desk": secret})
+    env = {**mail_env(smtp), "UNIONWATCH_SMTP_SECURITY": "starttls", "UNIONWATCH_SMTP_CA_FILE": str(cert),
+           "UNIONWATCH_SMTP_USER": "desk", "UNIONWATCH_SMTP_PASSWORD": secret}  # fmt: skip
     runs = [
         unionwatch(config, "run", "--now", "2026-11-23T06:00:00+00:00", **env),
         unionwatch(config, "config", "show", **env),
         unionwatch(config, "doctor", "--no-feeds", **env),
         unionwatch(config, "status", **env),
     ]
+    smtp.stop()
+    assert smtp.received and smtp.received[0].login == "desk"
     for done in runs:
         assert secret not in done.stdout + done.stderr
     assert "***" in runs[1].stdout

@@ -234,3 +234,12 @@ def test_migration_0010_sets_stored_doubtful_dates_aside(db_url: str) -> None:
         assert rows[title].published_at is None and rows[title].claimed_published_at is not None, title
     assert rows["fine"].published_at is not None and rows["fine"].claimed_published_at is None
     assert rows["none"].published_at is None and rows["none"].claimed_published_at is None
+
+
+def test_upgrade_until_a_step_already_applied_applies_nothing_after_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Issue 16, 10."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'uw.db'}")
+    first, second = migrations.MIGRATIONS[0][0], migrations.MIGRATIONS[1][0]
+    assert migrations.upgrade(engine, until=first) == [first]
+    assert migrations.upgrade(engine, until=first) == []
+    assert migrations.pending(engine)[0] == second
