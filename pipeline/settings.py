@@ -265,13 +265,18 @@ class _TomlSource(PydanticBaseSettingsSource):
 
 
 def config_path(explicit: str | Path | None, environ: dict[str, str] | None = None) -> Path | None:
-    """Which config file applies: --config, else UNIONWATCH_CONFIG, else ./config/unionwatch.toml if present."""
+    """Which config file applies: --config, else UNIONWATCH_CONFIG, else ./config/unionwatch.toml if present,
+    else the checkout's own: run from another folder, feeds, data and topics all come from one place (the feeds
+    and data resolved against the working folder while the topics came from the checkout)."""
     env = os.environ if environ is None else environ
     if explicit:
         return Path(explicit)
     if env.get(ENV_PREFIX + "CONFIG"):
         return Path(env[ENV_PREFIX + "CONFIG"])
-    return DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else None
+    for candidate in (DEFAULT_CONFIG, PROJECT / DEFAULT_CONFIG):
+        if candidate.is_file():
+            return candidate
+    return None
 
 
 def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:

@@ -120,3 +120,9 @@ def clip(sentence: str, limit: int) -> str:
 def sentences(text: str) -> list[str]:
     """Sentences (and lines) of a plain text, stripped, empty ones dropped: the unit of evidence."""
     return [part.strip() for part in _SENTENCE.split(text) if part.strip()]
+
+
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """ "1 item", "2 items", "1,204 stories" (`many` where adding an s is wrong)."""
+    word = noun if count == 1 else (many or noun + "s")
+    return f"{count:,} {word}"

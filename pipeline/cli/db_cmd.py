@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 import click
 
 from pipeline.cli.common import AppContext, clock, now_option
+from pipeline.text import plural
 
 
 @click.group("db")
@@ -68,8 +69,11 @@ def prune(app: AppContext, keep: timedelta, dry_run: bool, now: datetime | None)
     with app.lock("db prune"), Session(app.engine) as session:
         if dry_run:
             count = len(retention.prunable(session, before))
-            click.echo(f"db prune: would empty the bodies of {count} items older than {before:%Y-%m-%d}")
+            click.echo(f"db prune: would empty the bodies of {plural(count, 'item')} older than {before:%Y-%m-%d}")
             return
         items, versions = retention.prune(session, before)
         session.commit()
-    click.echo(f"db prune: emptied the bodies of {items} items and {versions} versions older than {before:%Y-%m-%d}")
+    click.echo(
+        f"db prune: emptied the bodies of {plural(items, 'item')} and {plural(versions, 'version')} "
+        f"older than {before:%Y-%m-%d}"
+    )

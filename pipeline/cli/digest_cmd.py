@@ -7,6 +7,7 @@ import click
 
 from pipeline.cli.common import AppContext, now_option, week_option
 from pipeline.digest.weeks import Week
+from pipeline.text import plural
 
 
 @click.command("digest")
@@ -43,7 +44,8 @@ def command(app: AppContext, week: Week | None, out_dir: Path | None, now: datet
         click.echo(digest.empty_reason, err=True)
     totals = digest.totals
     click.echo(
-        f"digest {digest.week}: {totals['in_scope']} items in scope, {totals['new_stories']} new stories, "
+        f"digest {digest.week}: {plural(totals['in_scope'], 'item')} in scope, "
+        f"{plural(totals['new_stories'], 'new story', 'new stories')}, "
         f"{len(digest.headlines)} headline changes, {totals['edited']} edited, {totals['figures']} figures",
         err=True,
     )

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from pipeline.cli.common import AppContext, ago, iso, print_json
+from pipeline.text import plural
 
 if TYPE_CHECKING:
     from pipeline.domain import FeedSource
@@ -74,7 +75,7 @@ def list_feeds(app: AppContext, as_json: bool) -> None:
             click.echo(f"{'':5}warning: {f.last_warning}")
     failing = sum(1 for f in feeds if f.enabled and f.consecutive_failures)
     quiet = sum(1 for f in feeds if _state(f) == "silent")
-    click.echo(f"{len(feeds)} feeds, {failing} failing" + (f", {quiet} silent (no items)" if quiet else ""))
+    click.echo(f"{plural(len(feeds), 'feed')}, {failing} failing" + (f", {quiet} silent (no items)" if quiet else ""))
 
 
 def _state(feed: Feed) -> str:

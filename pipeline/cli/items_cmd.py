@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from pipeline.cli.common import AppContext, aware, iso, print_json
+from pipeline.text import plural
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -36,7 +37,9 @@ def command() -> None:
 @click.option("--since", help="Only items published (or first seen) on or after this ISO date.")
 @click.option("--feed", help="Only items first seen in this feed (by name).")
 @click.option("--lang", help="Only items in this language (ru, be, uk, en ...).")
-@click.option("--status", help="Only items whose extraction ended so (ok, feed, failed, refused, fetch_failed ...).")
+@click.option(
+    "--status", help="Only items whose extraction ended so (ok, feed, refused, fetch_failed …; failed: every failure)."
+)
 @click.option("--limit", default=50, show_default=True, help="How many items at most.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one object per item.")
 @click.pass_obj
@@ -49,13 +52,13 @@ def list_items(
     limit: int,
     as_json: bool,
 ) -> None:
-    """The newest items first."""
+    """The newest items first (by publication time, else first sight); says when --limit cut the list."""
     from sqlmodel import Session
 
     from pipeline.store import items as item_store
 
     with Session(app.engine) as session:
-        rows = item_store.list_items(
+        rows, total = item_store.list_items(
             session, since=_parse_since(since), feed=feed, lang=lang, status=status, limit=limit
         )
         if as_json:
@@ -68,7 +71,8 @@ def list_items(
             f"{item.id:>6}  {when} {item.lang or '--':2}  {item.extraction_status:12} {feed_name[:18]:18}  "
             f"{item.title[:80]}"
         )
-    click.echo(f"{len(rows)} items")
+    shown = plural(len(rows), "item")
+    click.echo(f"{shown} of {total:,} (newest first; --limit to see more)" if total > len(rows) else shown)
 
 
 def _as_dict(session: Session, item: Item, feed_name: str) -> dict[str, object]:

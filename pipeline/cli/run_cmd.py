@@ -5,6 +5,7 @@ from datetime import datetime
 import click
 
 from pipeline.cli.common import AppContext, clock, now_option
+from pipeline.text import plural
 
 
 @click.command("run")
@@ -31,7 +32,9 @@ def _run(app: AppContext, no_crawl: bool, moment: datetime) -> None:
         click.echo(run_crawl(app, now=moment).line())
     week = due_week(settings, moment)
     digest = ensure_digest(settings, app.engine, week, moment)
-    click.echo(f"digest {digest.week}: filed in {settings.digests_dir} ({digest.totals['in_scope']} items in scope)")
+    click.echo(
+        f"digest {digest.week}: filed in {settings.digests_dir} ({plural(digest.totals['in_scope'], 'item')} in scope)"
+    )
     summary = send(settings, app.engine, week, moment, respect_backoff=True) if settings.mail_to else None
     retried = send_pending(settings, app.engine, moment)
     for problem in [*(summary.problems if summary else []), *retried.problems]:

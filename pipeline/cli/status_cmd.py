@@ -5,6 +5,7 @@ from datetime import datetime
 import click
 
 from pipeline.cli.common import AppContext, ago, clock, now_option, print_json
+from pipeline.text import plural
 
 
 @click.command("status")
@@ -55,11 +56,12 @@ def command(app: AppContext, as_json: bool, now: datetime | None) -> None:
         click.echo(f"feeds:        {status.feeds} enabled, {len(status.failing)} failing{quiet}")
         for f in status.failing:
             since = f"since {f.since:%Y-%m-%d %H:%M} UTC" if f.since else ""
-            click.echo(f"  ✗ {f.name} {since} ({f.failures} failures): {f.error}")
+            error = f.error.replace(f"feed {f.name}: ", "", 1)  # the name leads the line already
+            click.echo(f"  ✗ {f.name} {since} ({plural(f.failures, 'failure')}): {error}")
         for name, warning in status.silent:
             click.echo(f"  ! {name}: {warning}")
         topics = ", ".join(f"{t} {n}" for t, n in sorted(status.week_topics.items())) or "no topics yet"
-        click.echo(f"this week:    {status.week}: {status.week_items} items; {topics}")
+        click.echo(f"this week:    {status.week}: {plural(status.week_items, 'item')}; {topics}")
         if status.last_digest:
             states = ", ".join(f"{n} {s}" for s, n in sorted(status.delivery_states.items())) or "no recipients"
             built = f"{status.last_digest_built:%Y-%m-%d %H:%M} UTC" if status.last_digest_built else "?"

@@ -13,7 +13,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 
 from pipeline.digest.build import Digest
-from pipeline.text import clip
+from pipeline.text import clip, plural
 
 SUBJECT_LIMIT = 110
 
@@ -30,7 +30,7 @@ def subject(digest: Digest) -> str:
     if not labels:
         if digest.lead:  # nothing moved out of its range: say what happened instead
             return clip(f"{head}: {digest.lead[0].sentence}", SUBJECT_LIMIT)
-        return f"{head}: {digest.totals['in_scope']} items, no marked changes"
+        return f"{head}: {plural(digest.totals['in_scope'], 'item')}, no marked changes"
     text = f"{head}: "
     names = list(labels)
     for n, name in enumerate(names):

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from types import TracebackType
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import certifi
 import httpx
@@ -148,9 +148,8 @@ class Fetcher:
             if current in seen:
                 raise FetchError(f"fetch: redirect loop at {current}", url=url, permanent=True)
             seen.add(current)
-            if check_address:
-                await self.check_url(current)
-            status, resp_headers, body = await self._request(current, headers)
+            pinned = await self.check_url(current) if check_address else None
+            status, resp_headers, body = await self._request(current, headers, pinned)
             if status in REDIRECTS and "location" in resp_headers:
                 target = urljoin(current, resp_headers["location"])
                 all_permanent = all_permanent and status in PERMANENT
@@ -179,14 +178,16 @@ class Fetcher:
             )
         raise FetchError(f"fetch: {url}: more than {self.limits.max_redirects} redirects", url=url, permanent=True)
 
-    async def _request(self, url: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+    async def _request(
+        self, url: str, headers: dict[str, str], pinned: str | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
         host = urlsplit(url).hostname or ""
         host_limit = self._hosts.setdefault(host, asyncio.Semaphore(self.limits.per_host))
         async with self._global, host_limit:
             self._enter(host)
             try:
                 async with asyncio.timeout(self.limits.deadline):
-                    return await self._stream(self._client(host), url, headers)
+                    return await self._stream(self._client(host), url, headers, pinned)
             except TimeoutError as exc:
                 raise FetchError(
                     f"fetch: {url}: no complete answer within {self.limits.deadline:g}s", url=url, kind="network"
@@ -213,10 +214,17 @@ class Fetcher:
         peak[host] = max(peak[host], self.stats.in_flight[host])
 
     async def _stream(
-        self, client: httpx.AsyncClient, url: str, headers: dict[str, str]
+        self, client: httpx.AsyncClient, url: str, headers: dict[str, str], pinned: str | None = None
     ) -> tuple[int, dict[str, str], bytes]:
         cap = self.limits.max_bytes
-        async with client.stream("GET", url, headers=headers) as response:
+        target, extensions = url, {}
+        if pinned is not None:  # connect to the address that was checked: a second lookup could answer otherwise
+            parts = urlsplit(url)
+            address = f"[{pinned}]" if ":" in pinned else pinned
+            target = urlunsplit(parts._replace(netloc=address + (f":{parts.port}" if parts.port else "")))
+            headers = {**headers, "Host": parts.netloc.rsplit("@", 1)[-1]}
+            extensions = {"sni_hostname": parts.hostname or ""}  # TLS still checks the certificate for the name
+        async with client.stream("GET", target, headers=headers, extensions=extensions) as response:
             resp_headers = {k.lower(): v for k, v in response.headers.items()}
             if response.status_code in REDIRECTS or response.status_code == 304 or response.status_code >= 400:
                 return response.status_code, resp_headers, b""
@@ -236,15 +244,16 @@ class Fetcher:
                 chunks.append(chunk)
             return response.status_code, resp_headers, b"".join(chunks)
 
-    async def check_url(self, url: str) -> None:
-        """Refuse schemes other than http(s) and, unless allowed, hosts that resolve to non-public addresses."""
+    async def check_url(self, url: str) -> str | None:
+        """Refuse schemes other than http(s) and, unless allowed, hosts that resolve to non-public addresses;
+        returns the address checked, which the request then connects to (None when private ones are allowed)."""
         parts = urlsplit(url)
         if parts.scheme.lower() not in ALLOWED_SCHEMES:
             raise RefusedURLError(
                 f"fetch: refused {url}: scheme {parts.scheme or '(none)'!r} is not http or https", url=url
             )
         if self.allow_private:
-            return
+            return None
         host = parts.hostname or ""
         if not host:
             raise RefusedURLError(f"fetch: refused {url}: no host", url=url)
@@ -256,6 +265,7 @@ class Fetcher:
             address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
             if not address.is_global or address.is_multicast:
                 raise RefusedURLError(f"fetch: refused {url}: {host} resolves to non-public address {address}", url=url)
+        return str(infos[0][4][0]).split("%")[0] if infos else None
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -41,6 +41,7 @@ from pipeline.store import items as item_store
 from pipeline.store import topics as topic_store
 from pipeline.store.feeds import SILENT
 from pipeline.store.models import CrawlRun, Feed, FetchAttempt
+from pipeline.text import plural
 from pipeline.topics.classify import Classification
 
 log = logging.getLogger("unionwatch.crawl")
@@ -75,19 +76,20 @@ class CrawlSummary:
 
     def line(self) -> str:
         return (
-            f"crawl: {self.fetched} feeds fetched"
+            f"crawl: {plural(self.fetched, 'feed')} fetched"
             + (f" ({self.silent} silent: no items)" if self.silent else "")
             + f", {self.not_modified} not modified, {self.failed} failed; "
-            f"{self.items_new} items new, {self.items_seen} seen again; "
+            f"{plural(self.items_new, 'item')} new, {self.items_seen} seen again; "
             + (f"{self.articles}; " if self.articles else "")
             + (
-                f"{self.stories[0]} in scope, {self.stories[0] - self.stories[1]} new stories; "
+                f"{self.stories[0]} in scope, {plural(self.stories[0] - self.stories[1], 'new story', 'new stories')}; "
                 if self.stories[0]
                 else ""
             )
             + (f"{self.figures} baseline figures; " if self.figures else "")
             + (
-                f"deadline reached: {self.feeds_left} feeds and {self.articles_left} articles left for the next run; "
+                f"deadline reached: {plural(self.feeds_left, 'feed')} and {plural(self.articles_left, 'article')} "
+                "left for the next run; "
                 if self.feeds_left or self.articles_left
                 else ""
             )

@@ -88,13 +88,17 @@ def due_week(settings: Settings, now: datetime) -> Week:
     return week if now >= due_at else week.shifted(-1)
 
 
-def ensure_digest(settings: Settings, engine: Engine, week: Week, now: datetime, *, rebuild: bool = False) -> Digest:
-    """The week's filed digest, building and filing it first when there is none (or when told to)."""
+def ensure_digest(
+    settings: Settings, engine: Engine, week: Week, now: datetime, *, rebuild: bool = False, file: bool = True
+) -> Digest:
+    """The week's filed digest, building and filing it first when there is none (or when told to); with
+    file=False (a dry run) one that is not filed is built and left unfiled."""
     digest = None if rebuild else stored_digest(engine, str(week))
     if digest is None:
         digest = make_digest(settings, engine, week, now)
-        publish(settings, engine, digest, now)
-        log.info("digest %s built and filed", week)
+        if file:
+            publish(settings, engine, digest, now)
+            log.info("digest %s built and filed", week)
     return digest
 
 
@@ -129,7 +133,7 @@ def send(
     transport: Transport | None = None,
 ) -> SendSummary:
     """Send the week's digest to every configured recipient who has not had it (all of them with `force`)."""
-    digest = ensure_digest(settings, engine, week, now)
+    digest = ensure_digest(settings, engine, week, now, file=not dry_run)  # a dry run changes nothing
     summary = SendSummary(weeks=[str(week)], dry_run=dry_run)
     if digest.quiet and not settings.mail_quiet_weeks and not force:
         summary.quiet = True

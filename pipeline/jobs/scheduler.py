@@ -40,6 +40,7 @@ from pipeline.jobs.lock import RunLock
 from pipeline.settings import Settings
 from pipeline.store import corrections as correction_store
 from pipeline.store import deliveries, weekly
+from pipeline.text import plural
 
 log = logging.getLogger("unionwatch.schedule")
 
@@ -56,7 +57,7 @@ def digest_step(settings: Settings, engine: Engine) -> str:
         now = datetime.now(UTC)
         week = due_week(settings, now)
         digest = ensure_digest(settings, engine, week, now)
-        lines = [f"digest {digest.week} filed ({digest.totals['in_scope']} items in scope)"]
+        lines = [f"digest {digest.week} filed ({plural(digest.totals['in_scope'], 'item')} in scope)"]
         if settings.mail_to:
             lines.append(send(settings, engine, week, now, respect_backoff=True).line())
         retried = send_pending(settings, engine, now)
@@ -75,8 +76,9 @@ def retrain_step(settings: Settings, engine: Engine) -> str:
         done = retrain(settings, engine, [])
         items, seconds = classify_all(settings, engine, datetime.now(UTC))
     return (
-        f"retrain: model trained on {done.labelled} labelled items and {done.corrections} corrections; "
-        f"{items} items re-classified in {seconds:.1f}s"
+        f"retrain: model trained on {plural(done.labelled, 'labelled item')} and "
+        f"{plural(done.corrections, 'correction')}; "
+        f"{plural(items, 'item')} re-classified in {seconds:.1f}s"
     )
 
 

@@ -138,18 +138,27 @@ def list_items(
     lang: str | None = None,
     status: str | None = None,
     limit: int = 50,
-) -> list[tuple[Item, str]]:
-    query = select(Item, Feed.name).join(Feed, col(Feed.id) == Item.feed_id)
+) -> tuple[list[tuple[Item, str]], int]:
+    """The newest items by publication time (else first sight) matching the filters, at most `limit`, and how
+    many matched in all. Status "failed" means every way of ending without text (fetch_failed, refused, …)."""
+    when = func.coalesce(Item.published_at, Item.first_seen_at)
+    filters = []
     if since is not None:
-        query = query.where(func.coalesce(Item.published_at, Item.first_seen_at) >= since)
+        filters.append(when >= since)
     if feed:
-        query = query.where(Feed.name == feed)
+        filters.append(col(Feed.name) == feed)
     if lang:
-        query = query.where(Item.lang == lang)
-    if status:
-        query = query.where(Item.extraction_status == status)
-    query = query.order_by(col(Item.first_seen_at).desc(), col(Item.id).desc()).limit(limit)
-    return [(item, name) for item, name in session.exec(query).all()]
+        filters.append(col(Item.lang) == lang)
+    if status == "failed":
+        filters.append(col(Item.extraction_status).not_in(("ok", "feed", "pending")))
+    elif status:
+        filters.append(col(Item.extraction_status) == status)
+    joined = select(Item, Feed.name).join(Feed, col(Feed.id) == Item.feed_id).where(*filters)
+    total = session.exec(
+        select(func.count()).select_from(Item).join(Feed, col(Feed.id) == Item.feed_id).where(*filters)
+    ).one()
+    rows = session.exec(joined.order_by(when.desc(), col(Item.id).desc()).limit(limit)).all()
+    return [(item, name) for item, name in rows], int(total)
 
 
 def sources_of(session: Session, item_id: int) -> list[tuple[ItemSource, str]]:

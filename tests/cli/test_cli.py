@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -11,8 +12,11 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
+from sqlmodel import Session, select
 
 from pipeline.cli import cli
+from pipeline.store.db import open_store
+from pipeline.store.models import Item
 from tests.support.commands import clean_environment, unionwatch
 from tests.support.httpserver import LocalServer, Route
 from tests.support.paths import corpus_path
@@ -46,7 +50,7 @@ def test_crawl_then_list_feeds_and_items_as_json(server: LocalServer, make_setti
     assert (
         crawl.stdout.strip()
         .splitlines()[-1]
-        .startswith("crawl: 1 feeds fetched, 0 not modified, 1 failed; 30 items new")
+        .startswith("crawl: 1 feed fetched, 0 not modified, 1 failed; 30 items new")
     )
     feeds = json.loads(run(settings.config_file, "feeds", "list", "--json").stdout)
     by_name = {f["name"]: f for f in feeds}
@@ -58,6 +62,41 @@ def test_crawl_then_list_feeds_and_items_as_json(server: LocalServer, make_setti
     assert items[0]["published_at"].endswith("+00:00") and items[0]["sources"] == ["Onliner"]
     table = run(settings.config_file, "feeds", "list").stdout
     assert "failing" in table and "HTTP 404" in table and "2 feeds, 1 failing" in table
+
+
+def test_items_list_is_newest_first_says_when_cut_and_failed_means_every_failure(
+    server: LocalServer, make_settings
+) -> None:  # type: ignore[no-untyped-def]
+    """Issue 16, 11: the list was in crawl order, "50 items" of 213 did not say it was cut, and --status failed
+    found none of the fetch_failed items."""
+    body = corpus_path("feeds", "onliner.by_Annshimko", "test_data__RSS.xml").read_bytes()
+    settings = make_settings([("Onliner", server.add("/o.rss", Route(body=body)))])
+    assert run(settings.config_file, "crawl").returncode == 0
+    items = json.loads(run(settings.config_file, "items", "list", "--json", "--limit", "100").stdout)
+    times = [i["published_at"] or i["first_seen_at"] for i in items]
+    assert times == sorted(times, reverse=True), "newest first"
+    table = run(settings.config_file, "items", "list", "--limit", "5").stdout
+    assert table.rstrip().endswith("5 items of 30 (newest first; --limit to see more)")
+    assert run(settings.config_file, "items", "list", "--limit", "1", "--feed", "Nobody").stdout.strip() == "0 items"
+    engine = open_store(settings.db_url)
+    with Session(engine) as s:
+        for item in s.exec(select(Item).limit(3)):
+            item.extraction_status = "fetch_failed"
+            s.add(item)
+        s.commit()
+    failed = run(settings.config_file, "items", "list", "--status", "failed").stdout
+    assert failed.rstrip().endswith("3 items") and failed.count("fetch_failed") == 3
+
+
+def test_run_from_another_folder_uses_the_checkouts_config_for_everything(tmp_path: Path) -> None:
+    """Issue 16, 11: feeds and data resolved against the working folder while topics came from the checkout."""
+    from pipeline.settings import PROJECT, load_settings
+
+    with contextlib.chdir(tmp_path):
+        settings = load_settings()
+    assert settings.config_file == (PROJECT / "config" / "unionwatch.toml").resolve()
+    assert settings.feeds.is_relative_to(PROJECT) and settings.data_dir.is_relative_to(PROJECT)
+    assert settings.topics.is_relative_to(PROJECT)
 
 
 def test_bad_config_is_one_line_naming_file_and_key(tmp_path: Path) -> None:

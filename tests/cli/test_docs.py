@@ -99,7 +99,7 @@ def test_the_readme_main_command_runs_on_the_embedded_default(server: LocalServe
     )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0].startswith("crawl: 1 feeds fetched, 0 not modified, 0 failed; 6 items new"), lines
+    assert lines[0].startswith("crawl: 1 feed fetched, 0 not modified, 0 failed; 6 items new"), lines
     assert "articles: 6 extracted" in lines[0], lines[0]
     assert lines[1].startswith(f"digest 2026-W48: filed in {tmp_path / 'digests'} ("), lines[1]
     assert lines[-1] == "mail: no recipients configured (mail_to); the digest is filed only"

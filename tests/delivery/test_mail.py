@@ -209,3 +209,12 @@ def test_a_recipient_removed_from_mail_to_gets_no_more_retries(project: Path, sm
     retry = unionwatch(project, "run", "--now", later, **smtp_env(smtp, to="analyst@desk.example"))
     assert retry.returncode == 0, retry.stderr
     assert [sorted(m.recipients) for m in smtp.received] == [["analyst@desk.example"]]
+
+
+def test_a_dry_run_files_nothing(project: Path, smtp: SmtpServer) -> None:
+    """Issue 16, 11: `send --dry-run` built and filed the week's digest."""
+    done = unionwatch(project, "send", "--week", "2026-W46", "--dry-run", "--now", NOW.isoformat(), **smtp_env(smtp))
+    assert done.returncode == 0 and "would send 2" in done.stdout
+    assert not (project.parent / "digests" / "2026" / "2026-W46.html").exists()
+    assert "2026-W46" not in unionwatch(project, "archive", "list").stdout
+    assert smtp.received == []

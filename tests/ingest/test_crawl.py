@@ -360,7 +360,7 @@ def test_a_crawl_stops_at_its_deadline_and_leaves_the_rest_due(server: LocalServ
     summary = crawl(settings, engine, CrawlOptions(now=NOW))
     assert time.monotonic() - started < 8, "the deadline did not hold"
     assert summary.feeds_left == 1 and summary.articles_left == 4
-    assert "deadline reached: 1 feeds and 4 articles left for the next run" in summary.line()
+    assert "deadline reached: 1 feed and 4 articles left for the next run" in summary.line()
     with Session(engine) as s:
         late = s.exec(select(Feed).where(Feed.name == "late")).one()
         assert late.next_check_at is None or late.next_check_at <= NOW, "the feed left is due next run"

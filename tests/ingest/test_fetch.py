@@ -161,3 +161,34 @@ def test_other_schemes_are_refused(url: str) -> None:
 
     with pytest.raises(RefusedURLError, match="is not http or https"):
         asyncio.run(run())
+
+
+def test_an_article_link_is_fetched_from_the_address_that_was_checked(
+    server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 16, 4 (DNS rebinding): the check resolved the name once and httpx resolved it again; a name that
+    answered public, then 127.0.0.1, got the loopback page fetched. The resolver is the one part replaced here:
+    a name that changes its answer needs a DNS server this machine does not have."""
+    import socket
+
+    page = server.add("/secret", body=b"loopback only")
+    port = int(page.rsplit(":", 1)[1].split("/")[0])
+    real = socket.getaddrinfo
+    answers = iter(["1.1.1.1"])  # the first answer public, every later one loopback
+
+    def rebinding(host: object, *args: object, **kwargs: object) -> object:
+        if host in ("rebind.test", b"rebind.test"):  # anyio asks with the IDNA bytes
+            address = next(answers, "127.0.0.1")
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+        return real(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    limits = FetchSettings(retries=0, connect_timeout=1, read_timeout=1, deadline=3)
+
+    async def run() -> None:
+        async with Fetcher(limits, "ua", allow_private=False) as fetcher:
+            await fetcher.get(f"http://rebind.test:{port}/secret", check_address=True)
+
+    with pytest.raises(FetchError):
+        asyncio.run(run())
+    assert server.requests_for("/secret") == [], "the page behind the second answer was fetched"

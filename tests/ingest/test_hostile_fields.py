@@ -28,7 +28,9 @@ def rss(f: dict[str, str]) -> bytes:
     item = "".join(f"<{tag}>{escape(f[key])}</{tag}>" for tag, key in (
         ("title", "title"), ("link", "link"), ("guid", "guid"), ("description", "summary"), ("author", "author"),
         ("category", "tag"), ("pubDate", "date")))  # fmt: skip
-    return f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{escape(f["title"])}</title><item>{item}</item></channel></rss>'.encode("utf-8", "surrogatepass")
+    return f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{escape(f["title"])}</title><item>{item}</item></channel></rss>'.encode(
+        "utf-8", "surrogatepass"
+    )
 
 
 def atom(f: dict[str, str]) -> bytes:

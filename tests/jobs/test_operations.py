@@ -85,7 +85,7 @@ def test_the_scheduler_crawls_sends_one_digest_and_stops_cleanly_on_sigterm(
     assert code == 0, text
     assert time.monotonic() - stopped_at < 10
     assert len(smtp.received) == 1, "the scheduler mailed the week's digest more than once"
-    assert re.search(r"crawl done: crawl: 1 feeds fetched.*; next crawl at \d{4}-\d\d-\d\d", text)
+    assert re.search(r"crawl done: crawl: 1 feed fetched.*; next crawl at \d{4}-\d\d-\d\d", text)
     assert re.search(r"scheduled digest \(\*/3 \* \* \* \* \*\): next run", text)
     assert re.search(r"scheduled retrain \(30 6 \* \* 1\): next run", text)  # weekly, before the digest
     assert "stop requested: finishing the current step" in text and "scheduler stopped" in text

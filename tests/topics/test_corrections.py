@@ -156,6 +156,6 @@ def test_the_weekly_retrain_learns_new_corrections_and_skips_without_any(store_w
     assert not (settings.data_dir / "model.npz").exists()
     assert unionwatch(settings.config_file, "items", "label", "1", "--out-of-scope").returncode == 0
     said = retrain_step(settings, engine)
-    assert said.startswith("retrain: model trained on ") and "and 1 corrections; 1 items re-classified" in said
+    assert said.startswith("retrain: model trained on ") and "and 1 correction; 1 item re-classified" in said
     model = learned.loads((settings.data_dir / "model.npz").read_bytes())
     assert model.rows[-1].source == "correction:1" and not model.rows[-1].relevant
