@@ -350,7 +350,9 @@ def build_digest(facts: WeekFacts, charts: dict[str, str] | None = None) -> Dige
         "edited": max(facts.edits_total, len(edited)),
         "figures": len(figures),
         "feeds": facts.feeds,
-        "feeds_failing": len(facts.feed_problems),
+        # a silent feed answered (with no items): a warning, listed, but not a feed that is down
+        "feeds_failing": sum(1 for p in facts.feed_problems if not p.error.startswith("silent:")),
+        "feeds_silent": sum(1 for p in facts.feed_problems if p.error.startswith("silent:")),
         "crawls": facts.crawls,
     }
     this_week = {s.lead.cluster for s in found}

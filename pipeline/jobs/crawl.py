@@ -292,7 +292,8 @@ async def _crawl_feed(
         )
     except (SQLAlchemyError, ValueError) as exc:  # the store refused what this feed gave: the feed fails, not the run
         log.warning("crawl: feed %s: its items could not be stored (%s)", feed.name, exc)
-        failure = UnionWatchError(f"store: feed {feed.name}: items refused by the database ({type(exc).__name__})")
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
+        failure = UnionWatchError(f"store: feed {feed.name}: items refused by the database ({reason})")
         return await writer.write(
             functools.partial(_record_failure, settings=settings, now=clock(), attempt=attempt, exc=failure, body=body)
         )

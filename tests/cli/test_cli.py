@@ -248,3 +248,31 @@ def test_a_read_only_database_is_one_line_and_the_store_stays(tmp_path: Path) ->
     assert done.returncode == 1 and "store: the database is read-only" in done.stderr
     assert "Traceback" not in done.stderr
     assert unionwatch(config, "status").returncode in (0, 1), "the store opens again"
+
+
+def test_a_full_disk_is_one_line_and_the_store_recovers(server: LocalServer, tmp_path: Path) -> None:
+    """Issue 16, 7: a full disk gave a 100-line traceback. A small tmpfs is the full disk."""
+    from tests.support.commands import unionwatch, write_config
+
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(disk)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here to fill: {mounted.stderr.decode().strip()}")
+    try:
+        body = corpus_path("feeds", "tut.by_newscloning", "news.tut.by_all.rss").read_bytes()
+        config = write_config(tmp_path, [("TUT.BY", server.add("/tut.rss", Route(body=body)))],
+                              database_url=f'"sqlite:///{disk / "uw.db"}"')  # fmt: skip
+        assert unionwatch(config, "status").returncode in (0, 1)  # the store made, then the disk nearly filled
+        used = sum(f.stat().st_size for f in disk.iterdir())
+        subprocess.run(["mount", "-o", f"remount,size={used // 1024 + 96}k", str(disk)], check=True)
+        full = unionwatch(config, "crawl")
+        said = full.stdout + full.stderr
+        assert "Traceback" not in said and "disk is full" in said, said
+        assert full.returncode == 1 or "1 failed" in full.stdout, "the feed whose items did not fit is failing"
+        subprocess.run(["mount", "-o", "remount,size=64m", str(disk)], check=True)
+        again = unionwatch(config, "crawl", "--force")
+        assert again.returncode == 0, again.stderr
+        assert "100 items new" in again.stdout
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], capture_output=True)
