@@ -154,9 +154,10 @@ def list_items(
     elif status:
         filters.append(col(Item.extraction_status) == status)
     joined = select(Item, Feed.name).join(Feed, col(Feed.id) == Item.feed_id).where(*filters)
-    total = session.exec(
-        select(func.count()).select_from(Item).join(Feed, col(Feed.id) == Item.feed_id).where(*filters)
-    ).one()
+    counted = select(func.count()).select_from(Item)
+    if feed:  # the join only when the feed's name is asked for: a count of the whole store needs no feeds
+        counted = counted.join(Feed, col(Feed.id) == Item.feed_id)
+    total = session.exec(counted.where(*filters)).one()
     rows = session.exec(joined.order_by(when.desc(), col(Item.id).desc()).limit(limit)).all()
     return [(item, name) for item, name in rows], int(total)
 

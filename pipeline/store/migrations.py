@@ -326,6 +326,8 @@ def _0007_figures_and_search(op: Operations) -> None:
 # Short titles looked up by value (weekly.repeated_titles: a Telegram channel's name its posts carry as title);
 # on the first 80 characters, since a whole title may be longer than a PostgreSQL index entry may be.
 TITLE_PREFIX_INDEX = "CREATE INDEX ix_items_title_prefix ON items (substr(title, 1, 80))"
+# An item's time (store/weekly.item_time), spelled as the queries spell it: an expression index serves only that.
+ITEM_TIME_INDEX = "CREATE INDEX ix_items_time ON items (coalesce(published_at, first_seen_at), id)"
 DROP_ITEMS_FTS = [
     "DROP TRIGGER IF EXISTS items_fts_insert",
     "DROP TRIGGER IF EXISTS items_fts_delete",
@@ -413,6 +415,15 @@ def _0011_publishers(op: Operations) -> None:
         batch.add_column(sa.Column("publisher", sa.String(length=200), server_default="", nullable=False))
 
 
+def _0012_list_indexes(op: Operations) -> None:
+    """`items list` (newest first by item time: 2.1 s at 1,000,000 items, a sort of the whole store), the
+    digest's feed health (a week of fetch attempts, a table that grows by a row per feed per crawl) and the
+    last good crawl get indexes (tests/store/test_plans.py EXPLAINs every query on both backends)."""
+    op.execute(ITEM_TIME_INDEX)
+    op.create_index("ix_fetch_attempts_started_at", "fetch_attempts", ["started_at"])
+    op.create_index("ix_crawl_runs_finished_at", "crawl_runs", ["finished_at"])
+
+
 def _has_fts5(conn: Connection) -> bool:
     try:
         conn.exec_driver_sql("CREATE VIRTUAL TABLE temp.fts5_probe USING fts5(x)")
@@ -434,6 +445,7 @@ MIGRATIONS: list[Migration] = [
     ("0009_url_identity", _0009_url_identity),
     ("0010_doubtful_dates", _0010_doubtful_dates),
     ("0011_publishers", _0011_publishers),
+    ("0012_list_indexes", _0012_list_indexes),
 ]
 
 _TABLE = sa.Table(

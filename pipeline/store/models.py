@@ -74,7 +74,7 @@ class CrawlRun(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     started_at: datetime | None = _time(index=True)
-    finished_at: datetime | None = _time()
+    finished_at: datetime | None = _time(index=True)  # the last good crawl, a week's crawls (migration 0012)
     status: str = Field(default="running", max_length=20)  # running, completed, failed
     feeds_fetched: int = 0
     feeds_not_modified: int = 0
@@ -90,7 +90,7 @@ class FetchAttempt(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     feed_id: int = Field(foreign_key="feeds.id", index=True)
     crawl_id: int | None = Field(default=None, foreign_key="crawl_runs.id", index=True)
-    started_at: datetime | None = _time()
+    started_at: datetime | None = _time(index=True)  # a week's feed health (migration 0012)
     duration_ms: int = 0
     outcome: str = Field(max_length=20)  # ok, not_modified, error
     http_status: int | None = None
