@@ -34,8 +34,19 @@ def peak_rss_mb() -> tuple[float, float]:
 _descendant_peaks: dict[int, float] = {}
 
 
+_descendant_cpu: dict[int, float] = {}
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def descendants_cpu(exclude: set[int] | None = None) -> float:
+    """CPU seconds of every process below this one seen by watch_descendants, to its last sample (a process
+    that ended loses at most one sampling interval)."""
+    return sum(seconds for pid, seconds in _descendant_cpu.items() if pid not in (exclude or set()))
+
+
 def watch_descendants(exclude: set[int] | None = None, interval: float = 0.05) -> None:
-    """Sample the peak RSS (VmHWM) of every process below this one, pool workers and forkserver included."""
+    """Sample the peak RSS (VmHWM) and the CPU time of every process below this one, pool workers and
+    forkserver included (workers are the forkserver's children: RUSAGE_CHILDREN never sees them)."""
     me = os.getpid()
     skip = exclude or set()
 
@@ -58,6 +69,9 @@ def watch_descendants(exclude: set[int] | None = None, interval: float = 0.05) -
                 if ancestor != me or pid in skip:
                     continue
                 try:
+                    with open(f"/proc/{pid}/stat") as fh:
+                        fields = fh.read().rsplit(")", 1)[1].split()
+                    _descendant_cpu[pid] = (int(fields[11]) + int(fields[12])) / _TICKS
                     with open(f"/proc/{pid}/status") as fh:
                         for line in fh:
                             if line.startswith("VmHWM:"):

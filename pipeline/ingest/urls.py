@@ -8,6 +8,7 @@ for identity: it drops real parameters (an article id in `?id=`).
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
@@ -38,6 +39,7 @@ TRACKING_PARAMS = frozenset(
     }
 )  # fmt: skip
 DEFAULT_PORTS = {"http": 80, "https": 443}
+_PLAIN_PATH = re.compile(r"(?:/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*/?")  # unreserved characters, no dot segments
 
 
 def is_tracking(name: str) -> bool:
@@ -64,6 +66,10 @@ def canonical_url(url: str | None, base: str | None = None) -> str | None:
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
     netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+    if not parts.query and _PLAIN_PATH.fullmatch(parts.path or "/") and host.isascii():
+        # nothing w3lib would change (no escapes, dot segments, parameters or non-ASCII): most article links,
+        # at a fifth of the cost (0.25 ms a link was 5 ms of a 20-item feed's parse)
+        return urlunsplit((scheme, netloc.lower(), parts.path or "/", "", ""))
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking(k)]
     bare = urlunsplit((scheme, netloc, parts.path or "/", urlencode(query, doseq=True), ""))
     try:
