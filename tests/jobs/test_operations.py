@@ -242,7 +242,7 @@ def test_a_silent_feed_is_a_warning_in_feeds_list_status_and_the_digest(server: 
     assert "2 enabled, 0 failing, 1 silent" in status and "! Empty: silent: answered with no items" in status
     assert unionwatch(config, "digest", "--now", "2026-11-23T08:00:00+00:00").returncode == 0
     text = (tmp_path / "digests" / "2026" / "2026-W47.txt").read_text(encoding="utf-8")
-    assert "* Empty, silent since 18 Nov 2026: silent: answered with no items" in text
+    assert "* Empty, silent since 18 Nov 2026: answered with no items" in text
     assert "2 of 2 feeds working (1 silent)" in " ".join(text.split())
 
 
