@@ -20,6 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine, make_url
 
 from pipeline.errors import LockedError
+from pipeline.store.db import sqlite_file
 
 log = logging.getLogger("unionwatch.lock")
 
@@ -29,8 +30,8 @@ _KEY = zlib.crc32(b"unionwatch") & 0x7FFFFFFF
 class RunLock:
     def __init__(self, engine: Engine, data_dir: Path, command: str = "") -> None:
         self.engine = engine
-        url = make_url(str(engine.url))
-        self.path = Path(url.database).parent if url.get_backend_name() == "sqlite" and url.database else data_dir
+        file = sqlite_file(make_url(str(engine.url)))
+        self.path = file.parent if file is not None else data_dir
         self.path = self.path / "unionwatch.lock"
         self.command = command or " ".join(Path(sys.argv[0]).name.split() + sys.argv[1:2])
         self._fd: int | None = None

@@ -6,11 +6,22 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from pipeline.errors import StoreError
 from pipeline.store import migrations
+
+
+def sqlite_file(url: URL) -> Path | None:
+    """The file a SQLite URL names, a URI filename (sqlite:///file:/path/db?mode=ro&uri=true) included; None for
+    another backend or :memory:. A URI taken as a path made a folder named "file:" in the working folder."""
+    database = url.database or ""
+    if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    if database.startswith("file:"):
+        database = database[len("file:") :].split("?", 1)[0]
+    return Path(database)
 
 
 def make_engine(url: str) -> Engine:
@@ -21,8 +32,9 @@ def make_engine(url: str) -> Engine:
         raise StoreError(f"store: database URL is not valid: {exc}") from exc
     kwargs: dict[str, Any] = {}
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        file = sqlite_file(parsed)
+        if file is not None:
+            file.parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"timeout": 30}
     else:
         kwargs["pool_pre_ping"] = True

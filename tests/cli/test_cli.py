@@ -244,7 +244,8 @@ def test_a_read_only_database_is_one_line_and_the_store_stays(tmp_path: Path) ->
     assert unionwatch(config, "crawl").returncode == 0
     db = tmp_path / "data" / "unionwatch.db"
     read_only = {"UNIONWATCH_DATABASE_URL": f"sqlite:///file:{db}?mode=ro&uri=true"}
-    done = unionwatch(config, "crawl", **read_only)
+    done = unionwatch(config, "crawl", cwd=tmp_path, **read_only)
+    assert not (tmp_path / "file:").exists(), "the lock went to a folder named after the URI"
     assert done.returncode == 1 and "store: the database is read-only" in done.stderr
     assert "Traceback" not in done.stderr
     assert unionwatch(config, "status").returncode in (0, 1), "the store opens again"
