@@ -6,6 +6,13 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
+SILENT = "silent"  # a fetch that answered 200 with no items: the attempt's outcome, and its warning's first word
+
+
+def is_silent(warning: str | None) -> bool:
+    """Whether a feed's warning or problem says it answered with no items (rather than failed)."""
+    return bool(warning and warning.startswith(SILENT + ":"))
+
 
 @dataclass(frozen=True)
 class FeedSource:

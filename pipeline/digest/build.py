@@ -30,7 +30,7 @@ from pipeline.digest.changes import (
 from pipeline.digest.figures import differs
 from pipeline.digest.sanitise import clean_text, safe_url
 from pipeline.digest.weeks import Week
-from pipeline.domain import WeekItem
+from pipeline.domain import SILENT, WeekItem, is_silent
 from pipeline.text import clip
 
 TOP_STORIES = 8  # headlines per topic section
@@ -202,6 +202,16 @@ class FeedProblem:
     error: str
     failures: int
 
+    @property
+    def silent(self) -> bool:
+        """It answered, with no items: listed, but not a feed that is down."""
+        return is_silent(self.error)
+
+
+def problem_detail(error: str) -> str:
+    """A feed's error as shown after "silent since …" or "failing since …" (without a second "silent:")."""
+    return error.removeprefix(SILENT + ": ") if is_silent(error) else error
+
 
 @dataclass
 class Digest:
@@ -351,8 +361,8 @@ def build_digest(facts: WeekFacts, charts: dict[str, str] | None = None) -> Dige
         "figures": len(figures),
         "feeds": facts.feeds,
         # a silent feed answered (with no items): a warning, listed, but not a feed that is down
-        "feeds_failing": sum(1 for p in facts.feed_problems if not p.error.startswith("silent:")),
-        "feeds_silent": sum(1 for p in facts.feed_problems if p.error.startswith("silent:")),
+        "feeds_failing": sum(1 for p in facts.feed_problems if not p.silent),
+        "feeds_silent": sum(1 for p in facts.feed_problems if p.silent),
         "crawls": facts.crawls,
     }
     this_week = {s.lead.cluster for s in found}

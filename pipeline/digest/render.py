@@ -29,7 +29,8 @@ from jinja2 import (
 )
 from jinja2.runtime import Context
 
-from pipeline.digest.build import Digest, format_number
+from pipeline.digest.build import Digest, format_number, problem_detail
+from pipeline.domain import is_silent
 
 WIDTH = 78
 
@@ -46,7 +47,8 @@ def environment(templates_dir: Path | None = None) -> Environment:
         keep_trailing_newline=True,
         undefined=StrictUndefined,
     )
-    env.filters.update(num=format_number, wrap=wrap, day=day, topic_name=topic_name)
+    env.filters.update(num=format_number, wrap=wrap, day=day, topic_name=topic_name, problem_detail=problem_detail)
+    env.tests["silent"] = is_silent  # a feed that answered with no items: listed, not counted as down
     return env
 
 

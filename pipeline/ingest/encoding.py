@@ -94,8 +94,6 @@ def _utf8_state(body: bytes) -> str:
         pass
     else:
         return "valid" if not text.isascii() else "ascii"
-    bad = 0
-    good = 0
     text = body.decode("utf-8", errors="replace")
     bad = text.count("\ufffd") - body.count(b"\xef\xbf\xbd")
     good = sum(1 for ch in text if ord(ch) > 0x7F) - text.count("\ufffd")

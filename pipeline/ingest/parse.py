@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import replace
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -51,7 +51,7 @@ def _parse_xml_feed(body: bytes, *, name: str, base_url: str) -> ParsedFeed:
         parsed = feedparser.parse(utf8, response_headers=headers, sanitize_html=False, resolve_relative_uris=False)
     except Exception as exc:  # feedparser's own bugs on hostile input; the stage must not crash the run
         raise ParseError(f"parse: feed {name}: unreadable ({type(exc).__name__}: {exc})") from exc
-    entries = tuple(_held(e) for e in (_entry_from_feedparser(raw, base_url) for raw in parsed.entries) if e)
+    entries = tuple(e for e in (_entry_from_feedparser(raw, base_url) for raw in parsed.entries) if e)
     warning = None
     if parsed.get("bozo"):
         warning = f"{type(parsed.bozo_exception).__name__}: {parsed.bozo_exception}"[:500]
@@ -85,7 +85,7 @@ def _entry_from_feedparser(raw: Any, base_url: str) -> Entry | None:
         title=title or _first_words(summary or content),
         link=link or None,
         canonical_url=canonical_url(link, base_url or None),
-        guid=str(guid).strip() if guid else None,
+        guid=clean(str(guid)).strip() or None if guid else None,
         summary=summary,
         content=content,
         author=plain_text(raw.get("author")),
@@ -94,26 +94,13 @@ def _entry_from_feedparser(raw: Any, base_url: str) -> Entry | None:
         or rfc822_with_zone_name(raw.get("updated"))
         or _from_struct(raw.get("updated_parsed")),
         updated=rfc822_with_zone_name(raw.get("updated")) or _from_struct(raw.get("updated_parsed")),
-        tags=tuple(str(t.get("term")) for t in raw.get("tags") or [] if t.get("term")),
+        tags=_tags(t.get("term") for t in raw.get("tags") or []),
         publisher=publisher,
     )
 
 
-def _held(entry: Entry) -> Entry:
-    """The entry with every string a database can hold: a lone surrogate or NUL in a link, GUID or tag (text
-    fields are cleaned as they are read) made SQLite's writer and PostgreSQL refuse the whole feed's batch."""
-    return replace(
-        entry,
-        title=clean(entry.title),
-        summary=clean(entry.summary),
-        content=clean(entry.content),
-        author=clean(entry.author),
-        link=clean(entry.link) if entry.link else entry.link,
-        canonical_url=clean(entry.canonical_url) if entry.canonical_url else entry.canonical_url,
-        guid=clean(entry.guid) or None if entry.guid else entry.guid,
-        tags=tuple(t for t in (clean(t) for t in entry.tags) if t),
-        publisher=clean(entry.publisher),
-    )
+def _tags(terms: Iterable[Any]) -> tuple[str, ...]:
+    return tuple(tag for tag in (clean(str(t)) for t in terms if t not in (None, "")) if tag)
 
 
 def _alternate_link(links: list[Any]) -> str | None:
@@ -165,7 +152,7 @@ def _parse_json_feed(body: str, *, name: str, base_url: str) -> ParsedFeed:
         if isinstance(raw, dict):
             entry = _entry_from_json(raw, base_url or home)
             if entry:
-                entries.append(_held(entry))
+                entries.append(entry)
     label = "json" + version.rsplit("/", 1)[-1].replace(".", "") if version else "json"
     return ParsedFeed(format=label, title=plain_text(str(data.get("title") or "")), link=home, entries=tuple(entries))
 
@@ -173,16 +160,16 @@ def _parse_json_feed(body: str, *, name: str, base_url: str) -> ParsedFeed:
 def _entry_from_json(raw: dict[str, Any], base_url: str) -> Entry | None:
     link = raw.get("url") or raw.get("external_url")
     link = clean(str(link)) if link else None
-    guid = str(raw["id"]) if raw.get("id") not in (None, "") else None
+    guid = clean(str(raw["id"])) or None if raw.get("id") not in (None, "") else None
     html_body = str(raw.get("content_html") or "")
     text_body = str(raw.get("content_text") or "")
-    content = plain_text(html_body, keep_lines=True) if html_body else text_body.strip()
+    content = plain_text(html_body, keep_lines=True) if html_body else clean(text_body).strip()
     summary = plain_text(str(raw.get("summary") or ""))
     title = plain_text(str(raw.get("title") or ""))
     if not (link or guid or title or content):
         return None
     authors = raw.get("authors") or ([raw["author"]] if isinstance(raw.get("author"), dict) else [])
-    author = ", ".join(str(a.get("name")) for a in authors if isinstance(a, dict) and a.get("name"))
+    author = clean(", ".join(str(a.get("name")) for a in authors if isinstance(a, dict) and a.get("name")))
     return Entry(
         title=title or _first_words(summary or content),
         link=link,
@@ -193,7 +180,7 @@ def _entry_from_json(raw: dict[str, Any], base_url: str) -> Entry | None:
         author=author,
         published=_from_iso(raw.get("date_published")) or _from_iso(raw.get("date_modified")),
         updated=_from_iso(raw.get("date_modified")),
-        tags=tuple(str(t) for t in raw.get("tags") or [] if isinstance(t, str | int)),
+        tags=_tags(t for t in raw.get("tags") or [] if isinstance(t, str | int)),
     )
 
 

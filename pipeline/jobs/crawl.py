@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col
 
-from pipeline.domain import FetchedBody, ParsedFeed
+from pipeline.domain import SILENT, FetchedBody, ParsedFeed
 from pipeline.errors import ConfigError, FetchError, ParseError, UnionWatchError
 from pipeline.ingest.backoff import next_check
 from pipeline.ingest.feedlist import load_sources
@@ -39,7 +39,6 @@ from pipeline.store import articles as article_store
 from pipeline.store import feeds as feed_store
 from pipeline.store import items as item_store
 from pipeline.store import topics as topic_store
-from pipeline.store.feeds import SILENT
 from pipeline.store.models import CrawlRun, Feed, FetchAttempt
 from pipeline.text import plural
 from pipeline.topics.classify import Classification
@@ -279,11 +278,14 @@ async def _crawl_feed(
     except Exception as exc:  # a bug in one feed's path must not end the crawl; it is logged and counted
         log.exception("crawl: feed %s: unexpected error", feed.name)
         error = UnionWatchError(f"crawl: feed {feed.name}: internal error {type(exc).__name__}: {exc}")
-    if error is not None or body is None:
-        failure = error or UnionWatchError(f"crawl: feed {feed.name}: no response")
+
+    async def fail(failure: UnionWatchError) -> FeedOutcome:
         return await writer.write(
             functools.partial(_record_failure, settings=settings, now=clock(), attempt=attempt, exc=failure, body=body)
         )
+
+    if error is not None or body is None:
+        return await fail(error or UnionWatchError(f"crawl: feed {feed.name}: no response"))
     try:
         return await writer.write(
             functools.partial(
@@ -292,11 +294,8 @@ async def _crawl_feed(
         )
     except (SQLAlchemyError, ValueError) as exc:  # the store refused what this feed gave: the feed fails, not the run
         log.warning("crawl: feed %s: its items could not be stored (%s)", feed.name, exc)
-        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
-        failure = UnionWatchError(f"store: feed {feed.name}: items refused by the database ({reason})")
-        return await writer.write(
-            functools.partial(_record_failure, settings=settings, now=clock(), attempt=attempt, exc=failure, body=body)
-        )
+        reason = (str(getattr(exc, "orig", None) or exc) or type(exc).__name__).splitlines()[0][:200]
+        return await fail(UnionWatchError(f"store: feed {feed.name}: items refused by the database ({reason})"))
 
 
 def parse_and_classify(

@@ -87,9 +87,7 @@ def _die_with(parent: int) -> None:
             time.sleep(WATCH_EVERY)
             try:
                 os.kill(parent, 0)
-            except ProcessLookupError:
-                os._exit(0)
-            except PermissionError:  # the pid was reused by another user's process: ours is gone
+            except (ProcessLookupError, PermissionError):  # gone, or its pid reused by another user's process
                 os._exit(0)
 
     threading.Thread(target=watch, name="unionwatch-parent-watch", daemon=True).start()

@@ -7,14 +7,12 @@ from datetime import datetime
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from pipeline.domain import FeedSource
+from pipeline.domain import FeedSource, is_silent
 from pipeline.store.models import Feed
-
-SILENT = "silent"  # a fetch that answered 200 with no items: the attempt's outcome and the start of the warning
 
 
 def silent(feed: Feed) -> bool:
-    return bool(feed.last_warning and feed.last_warning.startswith(SILENT + ":"))
+    return is_silent(feed.last_warning)
 
 
 def sync_sources(session: Session, sources: list[FeedSource], now: datetime) -> None:

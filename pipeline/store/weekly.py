@@ -15,8 +15,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, case, false, func, literal_column, or_, select, true
 from sqlmodel import Session, SQLModel
 
-from pipeline.domain import TopicHit, WeekItem
-from pipeline.store.feeds import SILENT
+from pipeline.domain import SILENT, TopicHit, WeekItem
 from pipeline.store.models import CrawlRun, Feed, Item, ItemTopic, ItemVersion, as_utc
 
 CHUNK = 500
