@@ -9,7 +9,8 @@ outlet says first is the event; what follows is background every report on the s
 - names: capitalised words, transliterated to Latin and cut to a prefix, so that Орешник and Oreshnik,
   Минске and Minsk, Шойгу and Shoigu are one key (Russian, Belarusian and English inflect the end of a name);
 - figures: numbers other than bare years and small counts;
-- words: stems of the other words, which only items in one language can share.
+- words: stems of the other words, which only items in one language can share;
+- the wire dateline's place and day, which joins statements filed from one occasion when they share a key.
 
 Names every report on the subject carries (Belarus, Russia, Putin, Lukashenko, the Union State) weigh little;
 a story needs shared names beyond them. Pure: values in, groups out; the thresholds were calibrated on hand-
@@ -30,7 +31,7 @@ from pipeline.topics.morph import stem
 WINDOW = timedelta(days=2)  # reports of one event further apart than this are a continuing story, not copies
 LEAD_CHARS = 420
 NAME_PREFIX = 5
-SAME_EVENT = 0.35  # similarity at or above which two items report one event (eval-stories: P 0.957, R 0.643)
+SAME_EVENT = 0.35  # similarity at or above which two items report one event (eval-stories: P 0.958, R 0.667)
 
 _TRANSLIT = str.maketrans(
     {
@@ -50,7 +51,9 @@ _WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*|\d+(?:[.,]\d+)?", re.UNICODE
 _MARKUP = re.compile(r"\*\*|__|\[[^\]]*\]\([^)]*\)|https?://\S+|#")
 # a wire dateline ("MINSK, October 28. /TASS/.", "МОСКВА, 28 октября. /ТАСС/.") names the desk, not the event
 # anywhere, since a feed may put the title before it: the /AGENCY/ between slashes marks it
-_DATELINE = re.compile(r"[^\W\d_][^\W\d_ -]*(?:[ -][^\W\d_]+)?,\s+[^./]{3,20}\.\s*/[^/\s][^/]{1,12}/\.?", re.UNICODE)
+_DATELINE = re.compile(
+    r"([^\W\d_][^\W\d_ -]*(?:[ -][^\W\d_]+)?),\s+([^./]{3,20})\.\s*/[^/\s][^/]{1,12}/\.?", re.UNICODE
+)
 _PROMPT = re.compile(r"подпис\w+ на|читайте|subscribe|follow us|падпіс\w+ на|https?://|t\.me/", re.IGNORECASE)
 _COMMON_NAMES = frozenset(
     {
@@ -79,6 +82,11 @@ NAME_WEIGHT = 1.0
 INITIAL_WEIGHT = 0.5
 FIGURE_WEIGHT = 1.0
 WORD_WEIGHT = 0.35
+# A wire dateline ("MINSK, October 28. /TASS/.") says where the reporter stood that day: statements filed from
+# one place on one day are mostly one occasion (a conference, a visit), but a bureau also files unrelated news
+# from its city, so the dateline counts only beside another shared key that is not common to every report, and
+# never alone (alone, it joined a bureau's unrelated items of a day: a jet purchase and a CSTO warning).
+DATELINE_WEIGHT = 0.75
 MIN_SHARED_WORDS = 4  # without a distinctive name or figure in common, this many shared words of the lead
 
 
@@ -103,6 +111,7 @@ class Keys:
     words: frozenset[str]
     headline: str  # the item's readable headline (see `headline`)
     script: str = ""  # "cyrl" or "latn": the headline's, so that words are compared only within one script
+    dateline: str = ""  # a wire report's place and day ("minsk|october 28"): where its reporter was that day
 
     def weighted(self, *, words: bool = True) -> dict[str, float]:
         """The keys with their weights; computed once per item, since `group` compares each item with many."""
@@ -209,6 +218,8 @@ def keys(item: EventItem, *, bare: bool = False) -> Keys:
     body = _clean(item.text)
     if head != _clean(item.title):  # the title was a channel's name: its page repeats it, and it names no event
         body = _without(_clean(item.title), body)
+    found = _DATELINE.search(body[:200])
+    dateline = f"{translit(found.group(1))}|{found.group(2).lower()}" if found else ""
     body = _DATELINE.sub(" ", body).strip()
     lead = head
     if body:
@@ -243,7 +254,9 @@ def keys(item: EventItem, *, bare: bool = False) -> Keys:
     cyrillic = sum(1 for c in head if "\u0400" <= c <= "\u04ff")
     latin = sum(1 for c in head if "a" <= c.lower() <= "z")
     script = "cyrl" if cyrillic > latin else "latn"
-    return Keys(frozenset(names), frozenset(figures), frozenset(initial - names), frozenset(stems), head, script)
+    return Keys(
+        frozenset(names), frozenset(figures), frozenset(initial - names), frozenset(stems), head, script, dateline
+    )
 
 
 _ALIASES = {"belor": "belar", "rossi": "russi", "moskv": "mosco"}  # Белоруссия/Belarus, Россия/Russia, Москва
@@ -261,7 +274,11 @@ def similarity(a: Keys, b: Keys) -> float:
     same_script = a.script == b.script  # an English and a Russian report share names and figures, not words
     wa, wb = a.weighted(words=same_script), b.weighted(words=same_script)
     shared = {k: max(wa[k], wb[k]) for k in wa.keys() & wb.keys()}
-    distinct = sum(1 for k, w in shared.items() if k.startswith("f:") or (k.startswith("n:") and w == NAME_WEIGHT))
+    if a.dateline and a.dateline == b.dateline and any(w > COMMON_WEIGHT for w in shared.values()):
+        shared["d:"] = DATELINE_WEIGHT  # one reporter, one place, one day: with some other key, one occasion
+    distinct = sum(
+        1 for k, w in shared.items() if k.startswith("f:") or (k.startswith("n:") and w == NAME_WEIGHT) or k == "d:"
+    )
     if not distinct and sum(1 for k in shared if k.startswith("w:")) < MIN_SHARED_WORDS:
         return 0.0
     small = min(sum(wa.values()), sum(wb.values()))

@@ -38,6 +38,22 @@ SAME = [
         item(6, "Патриарх Кирилл продолжает пастырский визит в Минске", hours=26),
     ),
     (
+        "two statements one minister made at a conference, filed from its city on its day",
+        item(
+            9,
+            "Sanctions will not change our course, Lavrov says",
+            "MINSK, October 28. /TASS/. Moscow will not change course under sanctions, the minister said.",
+            lang="en",
+        ),
+        item(
+            10,
+            "Talks on strategic arms are a matter for Washington — Lavrov",
+            "MINSK, October 28. /TASS/. The next step on arms control is up to the United States.",
+            hours=2,
+            lang="en",
+        ),
+    ),
+    (
         "a feed that lower-cases everything still shares the names",
         item(7, "Lavrov held talks with Ryzhenkov in Moscow", lang="en"),
         item(8, "🇷🇺 🇧🇾 on june 10, foreign minister sergey lavrov held talks with ryzhenkov in moscow", hours=2),
