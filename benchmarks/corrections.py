@@ -34,7 +34,7 @@ from pipeline.topics.evaluate import Labelled, read_labelled
 def f1(classifier: Classifier, items: list[Labelled], topic: str) -> float:
     tp = fp = fn = 0
     for item in items:
-        verdict = classifier.classify(item.title, item.text)
+        verdict = classifier.classify(item.title, item.text, url=item.url, lang=item.lang)
         predicted = verdict.relevant and topic in verdict.topic_ids
         gold = item.relevant and topic in item.topics
         tp += predicted and gold
@@ -55,7 +55,10 @@ def main() -> None:
     train = read_labelled(EVAL / "train.jsonl")
     dev = read_labelled(EVAL / "dev.jsonl")
     base_rows = [
-        training_row(lexicon, i.title, i.text, i.relevant, i.topics, source=f"eval:train:{i.id}") for i in train
+        training_row(
+            lexicon, i.title, i.text, i.relevant, i.topics, url=i.url, lang=i.lang, source=f"eval:train:{i.id}"
+        )
+        for i in train
     ]
     dev_rows = {
         i.id: training_row(
@@ -64,13 +67,15 @@ def main() -> None:
             i.text,
             i.relevant,
             i.topics,
+            url=i.url,
+            lang=i.lang,
             weight=learned.CORRECTION_WEIGHT,
             source=f"correction:{i.id}",
         )
         for i in dev
     }
     base = Classifier(lexicon.topic_set, learned.train(base_rows, ids, fingerprint))
-    verdicts = [base.classify(i.title, i.text) for i in dev]
+    verdicts = [base.classify(i.title, i.text, url=i.url, lang=i.lang) for i in dev]
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; {args.draws} draws per topic")
     print(f"{'topic':24}{'errors':>7}{'fixed':>6}{'F1 before':>10}{'after min':>10}{'median':>8}{'lift med':>9}")
     started = time.perf_counter()

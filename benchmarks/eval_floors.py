@@ -34,7 +34,9 @@ def measure(dev: Path) -> dict[str, float]:
     topic_set = load_topic_set(settings)
     classifier = Classifier(topic_set)
     report, _ = score(
-        read_labelled(dev), lambda r: classifier.classify(r.title, r.text), [t.id for t in topic_set.topics]
+        read_labelled(dev),
+        lambda r: classifier.classify(r.title, r.text, url=r.url, lang=r.lang),
+        [t.id for t in topic_set.topics],
     )
     figures = {"relevance_f1": report["relevance"]["f1"], "macro_f1_named": report["macro_f1_named"]}
     figures.update({f"{t}_f1": m["f1"] for t, m in report["topics"].items() if m["support"] >= 5})

@@ -46,7 +46,10 @@ def main() -> None:
     lexicon = load_classifier(settings, learned=False)
     ids = [t.id for t in lexicon.topic_set.topics]
     items = [(f, i) for f in ("dev.jsonl", "train.jsonl") for i in read_labelled(EVAL / f)]
-    rows = [training_row(lexicon, i.title, i.text, i.relevant, i.topics, source=f"eval:{f}:{i.id}") for f, i in items]
+    rows = [
+        training_row(lexicon, i.title, i.text, i.relevant, i.topics, url=i.url, lang=i.lang, source=f"eval:{f}:{i.id}")
+        for f, i in items
+    ]
     names = ("relevant", *ids)
     gold = np.array([[i.relevant and (n == "relevant" or n in i.topics) for n in names] for _, i in items])
     lex = np.array([[r.lexicon_relevant and (n == "relevant" or n in r.lexicon_topics) for n in names] for r in rows])
@@ -67,7 +70,8 @@ def main() -> None:
                 modes[n].append(model.targets[n].mode)
             classifier = Classifier(lexicon.topic_set, model)
             for i in np.flatnonzero(fold == k):
-                verdict = classifier.classify(items[i][1].title, items[i][1].text)
+                item = items[i][1]
+                verdict = classifier.classify(item.title, item.text, url=item.url, lang=item.lang)
                 predicted[i] = [verdict.relevant and (n == "relevant" or n in verdict.topic_ids) for n in names]
         for file in ("dev.jsonl", "train.jsonl"):
             inside = np.array([f == file for f, _ in items])

@@ -231,7 +231,8 @@ def label(
             raise click.ClickException(f"items: no item {item_id}")
         correction_store.add(session, item_id, labels, now)
         session.flush()
-        topic_store.save(session, item_id, classifier.classify(item.title, item.text or item.summary), now)
+        judged = classifier.classify(item.title, item.text or item.summary, url=item.url or "", lang=item.lang)
+        topic_store.save(session, item_id, judged, now)
         session.commit()
         session.refresh(item)
         stored = [t.topic for t in topic_store.topics_of(session, item_id)]

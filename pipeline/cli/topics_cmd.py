@@ -41,14 +41,18 @@ def list_topics(app: AppContext, as_json: bool) -> None:
 @command.command("test")
 @click.argument("text")
 @click.option("--title", default="", help="A title to go with the text (title words count more).")
+@click.option(
+    "--url", default="", help="Where it was published: a Belarusian or Russian outlet's link changes the gate."
+)
+@click.option("--lang", default="", help="Its language (ru, be, en); an item in Belarusian is read as from home.")
 @click.option("--json", "as_json", is_flag=True, help="Print the decision as JSON.")
 @click.pass_obj
-def test(app: AppContext, text: str, title: str, as_json: bool) -> None:
+def test(app: AppContext, text: str, title: str, url: str, lang: str, as_json: bool) -> None:
     """Show which topics a text would get, with scores and the sentences that earned them."""
     from pipeline.jobs.classifying import load_topic_set
     from pipeline.topics.classify import Classifier
 
-    result = Classifier(load_topic_set(app.settings)).classify(title, text)
+    result = Classifier(load_topic_set(app.settings)).classify(title, text, url=url, lang=lang)
     if as_json:
         print_json(
             {
@@ -156,7 +160,7 @@ def eval_command(app: AppContext, file: Path, as_json: bool, confusions: Path | 
         )
     rows = read_labelled(file)
     ids = [t.id for t in topic_set.topics]
-    report, predictions = score(rows, lambda r: classifier.classify(r.title, r.text), ids)
+    report, predictions = score(rows, lambda r: classifier.classify(r.title, r.text, url=r.url, lang=r.lang), ids)
     baseline, _ = score(rows, lambda r: keyword_baseline(topic_set, r.title, r.text), ids)
     target = confusions or app.settings.data_dir / "eval-confusions.jsonl"
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -164,7 +168,7 @@ def eval_command(app: AppContext, file: Path, as_json: bool, confusions: Path | 
         for row, predicted in zip(rows, predictions, strict=True):
             gold = sorted(row.topics) if row.relevant else []
             if predicted["relevant"] != row.relevant or predicted["topics"] != gold:
-                result = classifier.classify(row.title, row.text)
+                result = classifier.classify(row.title, row.text, url=row.url, lang=row.lang)
                 out.write(
                     json.dumps(
                         {

@@ -98,6 +98,7 @@ class ArticleStage:
                 title=job.title,
                 topics=self._topics,
                 lang_hint=job.lang_hint,
+                url=job.url or "",
             )
         elif not job.url:
             result = Extracted(status="no_link", reason="article: the feed entry has no link")
@@ -160,7 +161,7 @@ class ArticleStage:
             index.add(job.item_id, cluster_id or job.item_id, result.minhash)  # now, so a twin in flight sees it
         good = result.status in article_store.GOOD
         text = result.text if good else (job.content or job.summary)
-        topics = result.classification or self.classifier.classify(job.title, text)
+        topics = result.classification or self.classifier.classify(job.title, text, url=job.url or "", lang=result.lang)
 
         def write(session: Session) -> article_store.Outcome:
             outcome = article_store.apply_result(

@@ -98,10 +98,20 @@ def worker_classifier(topics: str, baseline_dir: str, model_file: str) -> Classi
     return _cached(topics, baseline_dir, model_file, stamp)
 
 
-def training_row(lexicon: Classifier, title: str, text: str, relevant: bool, topics: frozenset[str], **kw: Any) -> Row:
+def training_row(
+    lexicon: Classifier,
+    title: str,
+    text: str,
+    relevant: bool,
+    topics: frozenset[str],
+    *,
+    url: str = "",
+    lang: str = "",
+    **kw: Any,
+) -> Row:
     """One labelled item as the learned model reads it: the lexicon's verdict and scores, and the stems."""
     text = text[:MAX_TEXT]
-    verdict = lexicon.classify(title, text)
+    verdict = lexicon.classify(title, text, url=url, lang=lang)
     ids = [t.id for t in lexicon.topic_set.topics]
     return Row(
         dense_features(dict(verdict.scores), verdict.relevance, verdict.relevant, ids),
@@ -140,6 +150,8 @@ def retrain(settings: Settings, engine: Engine, labelled_files: list[Path], out:
                     labelled_item.text,
                     labelled_item.relevant,
                     labelled_item.topics,
+                    url=labelled_item.url,
+                    lang=labelled_item.lang,
                     source=f"eval:{path.name}:{labelled_item.id}",
                 )
             )
@@ -158,6 +170,8 @@ def retrain(settings: Settings, engine: Engine, labelled_files: list[Path], out:
                 item.text or item.summary,
                 False,
                 frozenset(),
+                url=item.url or "",
+                lang=item.lang,
                 weight=learned.CORRECTION_WEIGHT,
                 source=f"correction:{item_id}",
             )
@@ -181,12 +195,16 @@ def extract_and_classify(body: bytes, *, title: str, topics: tuple[str, str, str
     result = extract_article(body, **options)
     if result.status not in ("ok", "feed"):
         return result
-    return replace(result, classification=worker_classifier(*topics).classify(title, result.text))
+    verdict = worker_classifier(*topics).classify(title, result.text, url=options.get("url") or "", lang=result.lang)
+    return replace(result, classification=verdict)
 
 
-def feed_text_and_classify(text: str, *, title: str, topics: tuple[str, str, str], lang_hint: str = "") -> Extracted:
+def feed_text_and_classify(
+    text: str, *, title: str, topics: tuple[str, str, str], lang_hint: str = "", url: str = ""
+) -> Extracted:
     result = from_feed_text(text, lang_hint=lang_hint)
-    return replace(result, classification=worker_classifier(*topics).classify(title, result.text))
+    verdict = worker_classifier(*topics).classify(title, result.text, url=url, lang=result.lang)
+    return replace(result, classification=verdict)
 
 
 def classify_all(
@@ -201,11 +219,12 @@ def classify_all(
             batch = topic_store.texts_for_classification(session, last, 500)
             if not batch:
                 break
-            for item_id, title, text in batch:
-                topic_store.save(session, item_id, classifier.classify(title, text), now)
+            for row in batch:
+                verdict = classifier.classify(row.title, row.text, url=row.url, lang=row.lang)
+                topic_store.save(session, row.id, verdict, now)
             session.commit()
         done += len(batch)
-        last = batch[-1][0]
+        last = batch[-1].id
         if progress:
             progress(len(batch))
     index_items(engine, indicators_of(settings), now)

@@ -305,7 +305,10 @@ def parse_and_classify(
     feed's own full text); the article stage judges again when it has the page."""
     parsed = parse_feed(body, name=name, content_type=content_type, base_url=base_url)
     classifier = worker_classifier(*topics)
-    verdicts = {e.key: classifier.classify(e.title, e.content or e.summary) for e in parsed.entries}
+    verdicts = {
+        e.key: classifier.classify(e.title, e.content or e.summary, url=e.canonical_url or e.link or base_url)
+        for e in parsed.entries
+    }
     return parsed, verdicts
 
 

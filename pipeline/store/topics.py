@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import Table, bindparam, delete, func, insert, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from pipeline.store.corrections import corrected
 from pipeline.store.models import Item, ItemTopic
 from pipeline.topics.classify import Classification
+
+
+class ClassifyRow(NamedTuple):
+    id: int
+    title: str
+    text: str
+    url: str
+    lang: str
 
 
 def save(session: Session, item_id: int, result: Classification, now: datetime) -> None:
@@ -83,11 +93,15 @@ def topics_of(session: Session, item_id: int) -> list[ItemTopic]:
     )
 
 
-def texts_for_classification(session: Session, after_id: int, limit: int) -> list[tuple[int, str, str]]:
-    rows = session.exec(
-        select(Item.id, Item.title, Item.text, Item.summary)
+def texts_for_classification(session: Session, after_id: int, limit: int) -> list[ClassifyRow]:
+    """What the classifier reads of each item: its words, and where it was published (link and language)."""
+    rows = session.execute(
+        sa_select(Item.id, Item.title, Item.text, Item.summary, Item.url, Item.lang)  # type: ignore[call-overload]
         .where(col(Item.id) > after_id)
         .order_by(col(Item.id))
         .limit(limit)
     ).all()
-    return [(int(i or 0), title, text or summary) for i, title, text, summary in rows]
+    return [
+        ClassifyRow(int(i or 0), title, text or summary, url or "", lang or "")
+        for i, title, text, summary, url, lang in rows
+    ]

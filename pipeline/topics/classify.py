@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from pipeline.text import clip
 from pipeline.text import sentences as split_sentences
@@ -20,7 +21,8 @@ from pipeline.topics.morph import stem, words
 
 MAX_TEXT = 4000
 EVIDENCE_LIMIT = 320  # characters of an evidence sentence
-GATE_GROUPS = ("@belarus", "@russia", "@union", "@pair", "@off", "@others")
+GATE_GROUPS = ("@belarus", "@russia", "@union", "@pair", "@off", "@others", "@shorthand")
+LEAD_SENTENCES = 3  # the title and the text's first sentences: what an item is about, not what it mentions
 LIST_FACTOR = 0.5  # Belarus or Russia named beside a third state or a bloc in one sentence: one of a list
 
 
@@ -66,7 +68,7 @@ class Classifier:
         gate = topic_set.gate
         for group, terms in zip(
             GATE_GROUPS,
-            (gate.belarus, gate.russia, gate.union, gate.pair, gate.off_topic, gate.others),
+            (gate.belarus, gate.russia, gate.union, gate.pair, gate.off_topic, gate.others, gate.shorthand),
             strict=True,
         ):
             for term in terms:
@@ -137,10 +139,24 @@ class Classifier:
                     covered[group].update(span)
                     yield index, term, group, weight
 
-    def classify(self, title: str, text: str) -> Classification:
+    def at_home(self, url: str, lang: str = "") -> bool:
+        """Whether the item comes from a Belarusian or Russian outlet (its link's host), or is in Belarusian:
+        there the integration, the ally, the bilateral talks are this pair's without saying so."""
+        if lang == "be":
+            return True
+        host = (urlsplit(url).hostname or "").lower() if "//" in url else ""
+        return bool(host) and any(
+            host.endswith(suffix) if suffix.startswith(".") else host == suffix or host.endswith("." + suffix)
+            for suffix in self.topic_set.gate.home_outlets
+        )
+
+    def classify(self, title: str, text: str, *, url: str = "", lang: str = "") -> Classification:
         """Judge the title and the first MAX_TEXT characters: the lead says what an article is about, and
-        the labelled sets were judged on the same span."""
+        the labelled sets were judged on the same span. `url` and `lang` say where the item was published."""
         ts = self.topic_set
+        home = self.at_home(url, lang)
+        home_pair = 0.0  # the integration shorthand's mentions, in an item from home that names no third state
+        shorthand_seen: dict[str, int] = defaultdict(int)
         text = text[:MAX_TEXT]
         sentences = [title.strip(), *split_sentences(text)]
         hits: dict[str, _Hits] = defaultdict(_Hits)
@@ -154,6 +170,11 @@ class Classifier:
             factor = ts.title_weight if index == 0 else 1.0
             if group in ("@belarus", "@russia") and index in present["others"]:
                 factor *= LIST_FACTOR
+            if group == "@shorthand":  # at home, in the lead and beside no third state, "integration" is this pair's
+                if home and index <= LEAD_SENTENCES and not present["others"]:
+                    home_pair += weight * factor * (ts.repeat_decay ** shorthand_seen[term.text])
+                    shorthand_seen[term.text] += 1
+                continue
             if group == "@pair" and not (
                 index in present["union"] or (index in present["belarus"] and index in present["russia"])
             ):
@@ -167,13 +188,20 @@ class Classifier:
             gain = weight * factor * (ts.repeat_decay**seen)
             h.score += gain
             h.by_sentence[index] += gain
-        return self._decide(hits, sentences, stems_seen or set())
+        return self._decide(hits, sentences, stems_seen or set(), home_pair)
 
-    def _decide(self, hits: dict[str, _Hits], sentences: list[str], stems_seen: set[str]) -> Classification:
+    def _decide(
+        self, hits: dict[str, _Hits], sentences: list[str], stems_seen: set[str], home_pair: float = 0.0
+    ) -> Classification:
         ts = self.topic_set
         union = hits["@union"].score
         belarus, russia = hits["@belarus"].score + union, hits["@russia"].score + union
         pair, off = hits["@pair"].score, hits["@off"].score
+        implied = ""
+        if home_pair and (belarus > 0) != (russia > 0):  # at home, the integration names the other side
+            implied = "Russia" if belarus > 0 else "Belarus"
+            belarus, russia = max(belarus, home_pair), max(russia, home_pair)
+            pair += home_pair
         for topic in ts.topics:  # context words count only beside the topic's own words
             own, context = hits[topic.id], hits.pop("~" + topic.id, None)
             if context is not None and own.score > 0:
@@ -196,7 +224,7 @@ class Classifier:
         why = (
             f"belarus {belarus:.1f}, russia {russia:.1f}, union {union:.1f}, pair {pair:.1f}, "
             f"in title {in_title:.1f}, off-topic {off:.1f}"
-        )
+        ) + (f"; {implied} implied: a Belarusian or Russian outlet's unqualified 'integration'" if implied else "")
         raw = tuple(
             (group, round(h.score, 3)) for group, h in hits.items() if h.score and not group.startswith(("~", "!"))
         )
@@ -212,7 +240,7 @@ class Classifier:
         matches = []
         for topic in ts.topics:
             score = topic_scores.get(topic.id, 0.0)
-            if score < (topic.threshold if topic.threshold is not None else ts.threshold):
+            if score < self._threshold(topic.id):
                 continue
             h = hits[topic.id]
             if _passing(h, len(sentences)):
@@ -224,6 +252,10 @@ class Classifier:
         matches.sort(key=lambda m: -m.score)
         lexicon = Classification(True, round(relevance, 2), tuple(matches), why, raw)
         return self._second_opinion(lexicon, hits, sentences, stems_seen) if self.model else lexicon
+
+    def _threshold(self, topic_id: str) -> float:
+        topic = self.topic_set.get(topic_id)
+        return topic.threshold if topic.threshold is not None else self.topic_set.threshold
 
     def _second_opinion(
         self, lexicon: Classification, hits: dict[str, _Hits], sentences: list[str], stems_seen: set[str]

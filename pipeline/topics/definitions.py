@@ -44,6 +44,9 @@ class Gate:
     pair: tuple[Term, ...]
     off_topic: tuple[Term, ...]
     others: tuple[Term, ...] = ()  # third states and multilateral bodies: in one sentence with both, a list
+    # where an outlet is at home (host suffixes: ".by", "tass.com"): there "integration" needs no qualifier
+    home_outlets: tuple[str, ...] = ()
+    shorthand: tuple[Term, ...] = ()  # the words that, at home, mean this integration
 
 
 @dataclass(frozen=True)
@@ -118,11 +121,19 @@ def load_topics(path: Path, weights: dict[str, dict[str, float]] | None = None) 
                 )
             )
         gate_raw = data.get("gate", {})
+
+        def group(key: str) -> tuple[Term, ...]:
+            return tuple(make_term(t) for t in gate_raw.get(key, []))
+
         gate = Gate(
-            *(
-                tuple(make_term(t) for t in gate_raw.get(k, []))
-                for k in ("belarus", "russia", "union", "pair", "off_topic", "others")
-            )
+            group("belarus"),
+            group("russia"),
+            group("union"),
+            group("pair"),
+            group("off_topic"),
+            group("others"),
+            home_outlets=tuple(str(h).lower().strip() for h in gate_raw.get("home_outlets", [])),
+            shorthand=group("shorthand"),
         )
         options = data.get("classifier", {})
         missing = [t for t in NAMED if t not in {x.id for x in topics}]

@@ -21,6 +21,7 @@ class Labelled:
     relevant: bool
     topics: frozenset[str]
     lang: str = ""
+    url: str = ""  # where it was published: a Belarusian or Russian outlet reads "integration" as this pair's
 
 
 def read_labelled(path: Path) -> list[Labelled]:
@@ -46,6 +47,7 @@ def read_labelled(path: Path) -> list[Labelled]:
                     relevant=bool(raw["relevant"]),
                     topics=frozenset(raw.get("topics") or []),
                     lang=str(raw.get("lang") or ""),
+                    url=str(raw.get("url") or ""),
                 )
             )
         except (json.JSONDecodeError, KeyError, TypeError) as exc:

@@ -30,6 +30,10 @@ CASES = [
      "Президенты Беларуси и России обсудили приверженность традиционным ценностям и ценностям семьи. "
      "Минск и Москва будут защищать общие ценности.",
      True, [], ["energy-prices"]),
+    ("gas debts are an energy matter, though no price is named",
+     "Россия не исключает суда из-за газовых долгов Белоруссии",
+     "Москва может обратиться в суд, если Минск не погасит долг.",
+     True, ["energy-prices"], []),
     ("a gas price is a price",
      "Беларусь и Россия договорились о цене на газ",
      "Цена на газ для Беларуси в 2025 году останется на уровне 128,5 доллара за тысячу кубометров.",
@@ -114,3 +118,49 @@ def test_a_list_of_states_counts_half_the_pair(classifier: Classifier, pair: str
 def test_out_of_scope_says_what_the_gate_needed(classifier: Classifier, title: str, text: str, reason: str) -> None:
     result = classifier.classify(title, text)
     assert not result.relevant and reason in result.why, result.why
+
+
+INTEGRATION_TALKS = (
+    "Министр экономики об интеграции: позиции сторон понятны",
+    "Министр экономики Беларуси рассказал о ходе интеграционных переговоров. Белорусский рубль сохранится, "
+    "решение по налогам остаётся за правительством.",
+)
+
+
+@pytest.mark.parametrize(
+    "url,lang,relevant",
+    [
+        ("https://news.example.by/economics/1.html", "ru", True),
+        ("https://tass.com/economy/1", "en", True),
+        ("", "be", True),
+        ("https://www.example.de/belarus/1", "ru", False),
+        ("", "ru", False),
+    ],
+    ids=["a Belarusian outlet", "a Russian outlet", "written in Belarusian", "a German outlet", "no outlet known"],
+)
+def test_at_home_integration_needs_no_qualifier(classifier: Classifier, url: str, lang: str, relevant: bool) -> None:
+    """A Minsk paper on "the integration talks" names Belarus and never Russia: at home the word means this pair."""
+    result = classifier.classify(*INTEGRATION_TALKS, url=url, lang=lang)
+    assert result.relevant is relevant, result.why
+    assert ("Russia implied" in result.why) is relevant
+
+
+def test_at_home_another_integration_is_not_this_one(classifier: Classifier) -> None:
+    """Integration in the EAEU with Kazakhstan, or a word deep in a long text, supplies no side."""
+    eaeu = classifier.classify(
+        "Министр экономики об интеграции в ЕАЭС",
+        "Министр экономики Беларуси рассказал об интеграции с Казахстаном в рамках союза.",
+        url="https://news.example.by/1",
+    )
+    passing = classifier.classify(
+        "Министр экономики о посевной", "Министр экономики Беларуси рассказал о посевной. " + FILLER
+        + " Попутно упомянули интеграцию.", url="https://news.example.by/2",
+    )  # fmt: skip
+    assert not eaeu.relevant and not passing.relevant, (eaeu.why, passing.why)
+
+
+def test_integrity_is_not_integration(classifier: Classifier) -> None:
+    text = "Russia supports the territorial integrity of Belarus, the minister said in Minsk."
+    integrity = dict(classifier.classify("Russia backs Belarus", text).scores)
+    integration = dict(classifier.classify("Russia backs Belarus", text.replace("integrity", "integration")).scores)
+    assert "@pair" not in integrity and integration["@pair"] > 0
