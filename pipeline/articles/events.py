@@ -54,6 +54,10 @@ _MARKUP = re.compile(r"\*\*|__|\[[^\]]*\]\([^)]*\)|https?://\S+|#")
 _DATELINE = re.compile(
     r"([^\W\d_][^\W\d_ -]*(?:[ -][^\W\d_]+)?),\s+([^./]{3,20})\.\s*/[^/\s][^/]{1,12}/\.?", re.UNICODE
 )
+# the dateline's place is in capitals ("ST. PETERSBURG, December 21. /TASS/."): a title before it is not the place
+_CAPS = "A-ZА-ЯЁІЎ"
+_PLACE = rf"[{_CAPS}][{_CAPS}.'-]*(?: [{_CAPS}][{_CAPS}'-]+)?"
+_PLACE_DAY = re.compile(rf"\b({_PLACE}),\s+([^./]{{3,20}})\.\s*/[^/\s][^/]{{1,12}}/")
 _PROMPT = re.compile(r"подпис\w+ на|читайте|subscribe|follow us|падпіс\w+ на|https?://|t\.me/", re.IGNORECASE)
 _COMMON_NAMES = frozenset(
     {
@@ -218,7 +222,7 @@ def keys(item: EventItem, *, bare: bool = False) -> Keys:
     body = _clean(item.text)
     if head != _clean(item.title):  # the title was a channel's name: its page repeats it, and it names no event
         body = _without(_clean(item.title), body)
-    found = _DATELINE.search(body[:200])
+    found = _PLACE_DAY.search(_without(head, body)[:200])  # after the title a page may repeat
     dateline = f"{translit(found.group(1))}|{found.group(2).lower()}" if found else ""
     body = _DATELINE.sub(" ", body).strip()
     lead = head

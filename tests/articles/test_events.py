@@ -54,6 +54,22 @@ SAME = [
         ),
     ),
     (
+        "a page that repeats its title before the dateline: the place is the capitals, not the title's last word",
+        item(
+            23,
+            "Russian exports to Belarus up over the year",
+            "Russian exports to Belarus up over the year\nMOSCOW, February 2. /TASS/. Shipments grew.",
+            lang="en",
+        ),
+        item(
+            24,
+            "Belarus remains top buyer of Russian exports — Belarusian PM",
+            "Belarus remains top buyer of Russian exports — Belarusian PM\nMOSCOW, February 2. /TASS/. Sales rose.",
+            hours=3,
+            lang="en",
+        ),
+    ),
+    (
         "a feed that lower-cases everything still shares the names",
         item(7, "Lavrov held talks with Ryzhenkov in Moscow", lang="en"),
         item(8, "🇷🇺 🇧🇾 on june 10, foreign minister sergey lavrov held talks with ryzhenkov in moscow", hours=2),
