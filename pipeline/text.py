@@ -122,6 +122,17 @@ def sentences(text: str) -> list[str]:
     return [part.strip() for part in _SENTENCE.split(text) if part.strip()]
 
 
+# a wire dateline standing alone, as the splitter leaves it: "MINSK, February 8. /TASS/.", "МОСКВА, 28 октября."
+_DATELINE_ONLY = re.compile(
+    r"[^\W\d_][^,.]{1,30}(?:\.[^,.]{1,20})?,\s+(?:[^./]{3,20}\.\s*/[^/\s][^/]{1,12}/\.?|(?=[^./]*\d)[^./]{3,20}\.)"
+)
+
+
+def is_dateline(sentence: str) -> bool:
+    """Whether a "sentence" is only a wire dateline: where the reporter stood, never evidence of a subject."""
+    return bool(_DATELINE_ONLY.fullmatch(sentence.strip())) or bool(re.fullmatch(r"/[^/\s][^/]{1,12}/\.?", sentence))
+
+
 def plural(count: int, noun: str, many: str | None = None) -> str:
     """ "1 item", "2 items", "1,204 stories" (`many` where adding an s is wrong)."""
     word = noun if count == 1 else (many or noun + "s")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.text import plain_text
+from pipeline.text import is_dateline, plain_text
 
 CASES = [
     # (case, fragment, text, text with lines kept)
@@ -34,3 +34,18 @@ CASES = [
 def test_plain_text(case: str, fragment: str, text: str, lines: str) -> None:
     assert plain_text(fragment) == text
     assert plain_text(fragment, keep_lines=True) == lines
+
+
+@pytest.mark.parametrize(
+    "sentence,alone",
+    [
+        ("MINSK, February 8. /TASS/.", True),
+        ("ST. PETERSBURG, December 21. /TASS/.", True),
+        ("МОСКВА, 26 ноя - РИА Новости.", True),
+        ("Moscow, Minsk sign a gas deal.", False),
+        ("Belarus, Russia sign 28 programmes.", False),
+    ],
+)
+def test_a_dateline_alone_is_no_evidence(sentence: str, alone: bool) -> None:
+    """The splitter leaves a wire dateline as a sentence; the digest must not quote it as what happened."""
+    assert is_dateline(sentence) is alone
