@@ -29,6 +29,7 @@ from pipeline.cli import (
     send_cmd,
     status_cmd,
     topics_cmd,
+    worker_cmd,
 )
 from pipeline.cli.common import AppContext
 from pipeline.errors import LockedError, UnionWatchError
@@ -66,6 +67,7 @@ for _module in (
     send_cmd,
     status_cmd,
     topics_cmd,
+    worker_cmd,
 ):
     cli.add_command(_module.command)
 cli.add_command(topics_cmd.classify_command)

@@ -39,6 +39,11 @@ def command(app: AppContext, as_json: bool, now: datetime | None) -> None:
                 "last_digest": status.last_digest,
                 "deliveries": status.delivery_states,
                 "next_runs": {name: when for name, when in status.next_runs},
+                "workers": [
+                    {"id": wid, "seen_at": seen, "feeds_done": done, "hosts": hosts}
+                    for wid, seen, done, hosts in status.workers
+                ],
+                "unclaimed_overdue_feeds": status.unclaimed,
             }
         )
     else:
@@ -70,6 +75,14 @@ def command(app: AppContext, as_json: bool, now: datetime | None) -> None:
             click.echo("last digest:  none yet")
         for name, when in status.next_runs:
             click.echo(f"next {name + ':':<9} {when:%Y-%m-%d %H:%M %Z}")
+        if status.workers:
+            click.echo(f"workers:      {len(status.workers)} live")
+        for wid, seen, done, hosts in status.workers:
+            held = f"holds {', '.join(hosts)}" if hosts else "holds no host"
+            click.echo(f"  {wid}: seen {ago(seen, moment) if seen else '?'}, {plural(done, 'feed')} done, {held}")
+        if status.unclaimed:
+            shown = ", ".join(status.unclaimed[:5]) + (" …" if len(status.unclaimed) > 5 else "")
+            click.echo(f"  unclaimed, a cycle overdue: {plural(len(status.unclaimed), 'feed')} ({shown})")
         for problem in problems:
             click.echo(f"PROBLEM: {problem}")
         if not problems:

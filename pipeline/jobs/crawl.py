@@ -39,6 +39,7 @@ from pipeline.store import articles as article_store
 from pipeline.store import feeds as feed_store
 from pipeline.store import items as item_store
 from pipeline.store import topics as topic_store
+from pipeline.store.leases import host_of, one_at_a_time
 from pipeline.store.models import CrawlRun, Feed, FetchAttempt
 from pipeline.text import plural
 from pipeline.topics.classify import Classification
@@ -125,6 +126,10 @@ class CrawlOptions:
     on_start: Callable[[int], None] | None = None
     transport: httpx.AsyncBaseTransport | None = None
     workers: int | None = None
+    # one worker's share of a crawl several workers run against one database: the feeds of these hosts only
+    # (the worker holds their leases), no sync of the feeds file, and the other workers' runs left alone
+    hosts: frozenset[str] | None = None
+    cycle: datetime | None = None  # with `hosts`: feeds already attempted since this time are not due again
 
 
 @dataclass(frozen=True)
@@ -162,18 +167,30 @@ async def crawl_async(settings: Settings, engine: Engine, options: CrawlOptions 
     started = time.perf_counter()
     clock = _Clock(options.now)
     sources = load_sources(settings.feeds)
+    shared = options.hosts is not None
     with Session(engine) as session:
-        feed_store.sync_sources(session, sources, clock())
+        if not shared:  # a worker syncs the feeds file before it claims, under an advisory lock
+            feed_store.sync_sources(session, sources, clock())
         due = [
             _DueFeed(f.id or 0, f.name, f.url, f.etag, f.last_modified, f.consecutive_failures)
             for f in feed_store.due_feeds(session, clock(), force=options.force)
+            if not shared
+            or (
+                host_of(f.url) in (options.hosts or ())
+                and (options.cycle is None or f.last_attempt_at is None or f.last_attempt_at < options.cycle)
+            )
         ]
-        # a crawl runs under the run lock: one still "running" now was killed before it could say so
-        session.execute(
-            update(CrawlRun)
-            .where(col(CrawlRun.status) == "running")
-            .values(status="interrupted", error="the process ended before the crawl finished (killed?)")
+        own_feeds = (
+            [f.id or 0 for f in feed_store.all_feeds(session) if host_of(f.url) in (options.hosts or ())]
+            if shared
+            else None
         )
+        if not shared:  # a crawl runs under the run lock: one still "running" now was killed before it could say so
+            session.execute(
+                update(CrawlRun)
+                .where(col(CrawlRun.status) == "running")
+                .values(status="interrupted", error="the process ended before the crawl finished (killed?)")
+            )
         run = CrawlRun(started_at=clock())
         session.add(run)
         session.commit()
@@ -193,7 +210,11 @@ async def crawl_async(settings: Settings, engine: Engine, options: CrawlOptions 
             writer = BatchWriter(engine)
             stage = ArticleStage(fetcher, pool, engine, writer, settings, clock)
             with Session(engine) as session:  # left by an interrupted crawl, or due a check for edits
-                stage.schedule(article_store.due_item_ids(session, clock(), max_attempts=settings.extract.max_attempts))
+                stage.schedule(
+                    article_store.due_item_ids(
+                        session, clock(), max_attempts=settings.extract.max_attempts, feed_ids=own_feeds
+                    )
+                )
             tasks = [
                 asyncio.create_task(_crawl_feed(fetcher, pool, writer, settings, clock, run_id, feed)) for feed in due
             ]
@@ -221,11 +242,12 @@ async def crawl_async(settings: Settings, engine: Engine, options: CrawlOptions 
                 summary.articles = stage.summary()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-    summary.stories = assign_stories(engine, clock())
-    try:
-        summary.figures = index_items(engine, indicators_of(settings), clock())[1]
-    except ConfigError as exc:  # the crawl's items are stored; the figures wait for the baseline to be fixed
-        log.warning("%s; figures not read this time", exc)
+    with one_at_a_time(engine, "stories and figures"):  # workers on other hosts do this too
+        summary.stories = assign_stories(engine, clock())
+        try:
+            summary.figures = index_items(engine, indicators_of(settings), clock())[1]
+        except ConfigError as exc:  # the crawl's items are stored; the figures wait for the baseline to be fixed
+            log.warning("%s; figures not read this time", exc)
     summary.seconds = time.perf_counter() - started
     with Session(engine) as session:
         run_row = session.get(CrawlRun, run_id)

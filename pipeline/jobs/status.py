@@ -14,16 +14,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from pipeline.cron import next_run
+from pipeline.cron import next_run, previous_run
 from pipeline.digest.weeks import Week
 from pipeline.jobs.lock import RunLock
 from pipeline.settings import Settings
-from pipeline.store import deliveries, weekly
+from pipeline.store import deliveries, leases, weekly
 from pipeline.store import feeds as feed_store
 from pipeline.store.models import CrawlRun, Delivery, DigestRecord, Feed
 
 STALE_CRAWL = timedelta(days=1)
 STALE_MAIL = timedelta(days=1)
+WORKER_SILENCE = timedelta(hours=1)  # a worker not heard from in this long is not listed as live
 
 
 @dataclass
@@ -51,6 +52,9 @@ class Status:
     old_pending: list[tuple[str, str, str]]
     next_runs: list[tuple[str, datetime]] = field(default_factory=list)
     silent: list[tuple[str, str]] = field(default_factory=list)  # feeds that answer with no items: name, warning
+    # `unionwatch worker`s seen lately: id, last seen, feeds done, hosts held; and what none of them took
+    workers: list[tuple[str, datetime | None, int, list[str]]] = field(default_factory=list)
+    unclaimed: list[str] = field(default_factory=list)
 
     @property
     def problems(self) -> list[str]:
@@ -65,6 +69,8 @@ class Status:
             found.append(f"digest {week} to {recipient} failed: {reply}")
         for week, recipient, reply in self.old_pending:
             found.append(f"digest {week} to {recipient} still pending after a day: {reply}")
+        if self.workers and self.unclaimed:
+            found.append(f"{len(self.unclaimed)} feeds missed a whole crawl cycle and no worker holds their hosts")
         return found
 
 
@@ -97,6 +103,16 @@ def gather(settings: Settings, engine: Engine, now: datetime) -> Status:
             for d in session.exec(select(Delivery).where(Delivery.status == "pending"))
             if d.created_at is not None and now - d.created_at > STALE_MAIL
         ]
+        workers = [
+            (w.id, w.seen_at, w.feeds_done, hosts) for w, hosts in leases.live_workers(session, now, WORKER_SILENCE)
+        ]
+        unclaimed: list[str] = []
+        cycle = previous_run(settings.schedule_crawl, settings.timezone, now, timedelta(days=400))
+        if workers and cycle is not None:
+            before = previous_run(
+                settings.schedule_crawl, settings.timezone, cycle - timedelta(seconds=1), timedelta(days=400)
+            )
+            unclaimed = leases.unclaimed_overdue(session, now, before or cycle)
     return Status(
         now=now,
         last_crawl=last,
@@ -112,6 +128,8 @@ def gather(settings: Settings, engine: Engine, now: datetime) -> Status:
         delivery_states=dict(states),
         failed_deliveries=failed,
         old_pending=old,
+        workers=workers,
+        unclaimed=unclaimed,
         next_runs=[
             (name, when)
             for name, expression in (("crawl", settings.schedule_crawl), ("digest", settings.schedule_digest))

@@ -68,8 +68,11 @@ def jobs_for(session: Session, item_ids: list[int]) -> list[ArticleJob]:
     ]
 
 
-def due_item_ids(session: Session, now: datetime, *, max_attempts: int, limit: int = 5000) -> list[int]:
-    """Items left pending by an interrupted crawl or a passing failure, and young articles due a recheck."""
+def due_item_ids(
+    session: Session, now: datetime, *, max_attempts: int, limit: int = 5000, feed_ids: list[int] | None = None
+) -> list[int]:
+    """Items left pending by an interrupted crawl or a passing failure, and young articles due a recheck (of
+    `feed_ids` only, when a worker holds those feeds' hosts)."""
     query = (
         select(Item.id)
         .where(
@@ -82,6 +85,8 @@ def due_item_ids(session: Session, now: datetime, *, max_attempts: int, limit: i
         .order_by(col(Item.id))
         .limit(limit)
     )
+    if feed_ids is not None:
+        query = query.where(col(Item.feed_id).in_(feed_ids))
     return [int(i) for i in session.exec(query).all() if i is not None]
 
 

@@ -424,6 +424,28 @@ def _0012_list_indexes(op: Operations) -> None:
     op.create_index("ix_crawl_runs_finished_at", "crawl_runs", ["finished_at"])
 
 
+def _0013_workers(op: Operations) -> None:
+    """Workers on several hosts against one PostgreSQL: a lease per feed host, and the workers `status` lists."""
+    op.create_table(
+        "host_leases",
+        sa.Column("host", sa.String(length=255), nullable=False),
+        sa.Column("worker", sa.String(length=200), nullable=True),
+        sa.Column("until", sa.DateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("host"),
+    )
+    op.create_table(
+        "workers",
+        sa.Column("id", sa.String(length=200), nullable=False),
+        sa.Column("hostname", sa.String(length=255), nullable=False),
+        sa.Column("pid", sa.Integer(), nullable=False),
+        sa.Column("started_at", sa.DateTime(), nullable=True),
+        sa.Column("seen_at", sa.DateTime(), nullable=True),
+        sa.Column("stopped_at", sa.DateTime(), nullable=True),
+        sa.Column("feeds_done", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+
+
 def _has_fts5(conn: Connection) -> bool:
     try:
         conn.exec_driver_sql("CREATE VIRTUAL TABLE temp.fts5_probe USING fts5(x)")
@@ -446,6 +468,7 @@ MIGRATIONS: list[Migration] = [
     ("0010_doubtful_dates", _0010_doubtful_dates),
     ("0011_publishers", _0011_publishers),
     ("0012_list_indexes", _0012_list_indexes),
+    ("0013_workers", _0013_workers),
 ]
 
 _TABLE = sa.Table(
@@ -454,6 +477,16 @@ _TABLE = sa.Table(
     sa.Column("name", sa.String(200), primary_key=True),
     sa.Column("applied_at", sa.DateTime(), nullable=False),
 )
+
+
+def _one_at_a_time(conn: Connection) -> None:
+    """Workers on several hosts may start together against a new database: on PostgreSQL each step waits for the
+    others' (a transaction-level advisory lock), then sees what they applied."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
+
+
+MIGRATION_LOCK = 0x55570002
 
 
 def applied(conn: Connection) -> list[str]:
@@ -471,6 +504,7 @@ def pending(engine: Engine) -> list[str]:
 def upgrade(engine: Engine, *, until: str | None = None) -> list[str]:
     """Apply every migration not yet recorded (up to and including `until`); returns the names applied."""
     with engine.begin() as conn:
+        _one_at_a_time(conn)
         _TABLE.create(conn, checkfirst=True)
         recorded = set(applied(conn))
     if all(name in recorded for name, _ in MIGRATIONS):
@@ -481,6 +515,7 @@ def upgrade(engine: Engine, *, until: str | None = None) -> list[str]:
     done: list[str] = []
     for name, step in MIGRATIONS:
         with engine.begin() as conn:
+            _one_at_a_time(conn)
             if name not in applied(conn):
                 step(Operations(MigrationContext.configure(conn, opts={"render_as_batch": True})))
                 conn.execute(_TABLE.insert().values(name=name, applied_at=datetime.now(UTC).replace(tzinfo=None)))

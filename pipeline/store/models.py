@@ -258,3 +258,28 @@ class Delivery(SQLModel, table=True):
     next_attempt_at: datetime | None = _time()
     sent_at: datetime | None = _time()
     reply: str | None = Field(default=None, sa_column=Column(Text))  # the server's last answer
+
+
+class HostLease(SQLModel, table=True):
+    """Which worker fetches from a host until when: the unit of work shared between workers on several machines
+    is a host's due feeds, so no host sees more than one worker's `per_host` requests at once."""
+
+    __tablename__ = "host_leases"
+
+    host: str = Field(primary_key=True, max_length=255)
+    worker: str | None = Field(default=None, max_length=200)
+    until: datetime | None = _time()
+
+
+class Worker(SQLModel, table=True):
+    """A `unionwatch worker` process, as `status` lists it: alive while it says so within its lease time."""
+
+    __tablename__ = "workers"
+
+    id: str = Field(primary_key=True, max_length=200)  # hostname:pid:start
+    hostname: str = Field(default="", max_length=255)
+    pid: int = 0
+    started_at: datetime | None = _time()
+    seen_at: datetime | None = _time()
+    stopped_at: datetime | None = _time()
+    feeds_done: int = 0

@@ -134,21 +134,28 @@ def test_the_systemd_units_verify(tmp_path: Path) -> None:
     units = []
     for unit in sorted((DEPLOY / "systemd").iterdir()):
         text = unit.read_text(encoding="utf-8").replace("/opt/unionwatch/.venv/bin/unionwatch", str(executable))
-        (tmp_path / unit.name).write_text(text, encoding="utf-8")
-        units.append(str(tmp_path / unit.name))
+        name = unit.name.replace("@.", "@1.")  # a template is verified as one of its instances
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        units.append(str(tmp_path / name))
     assert {Path(u).name for u in units} == {
         "unionwatch.service",
         "unionwatch-crawl.service",
         "unionwatch-crawl.timer",
         "unionwatch-digest.service",
         "unionwatch-digest.timer",
+        "unionwatch-worker@1.service",
     }
     done = subprocess.run(["systemd-analyze", "verify", *units], capture_output=True, text=True)
     problems = [line for line in done.stderr.splitlines() if "unionwatch" in line]
     assert done.returncode == 0 and not problems, done.stderr
     for name in ("unionwatch-crawl.timer", "unionwatch-digest.timer"):
         assert "Persistent=true" in (tmp_path / name).read_text()
-    for service in ("unionwatch.service", "unionwatch-crawl.service", "unionwatch-digest.service"):
+    for service in (
+        "unionwatch.service",
+        "unionwatch-crawl.service",
+        "unionwatch-digest.service",
+        "unionwatch-worker@1.service",
+    ):
         text = (tmp_path / service).read_text()
         for setting in ("NoNewPrivileges=true", "ProtectSystem=strict", "PrivateTmp=true", "ReadWritePaths=",
                         "EnvironmentFile=", "User=unionwatch"):  # fmt: skip

@@ -1,0 +1,145 @@
+"""Workers on several hosts share one PostgreSQL store: each due feed fetched once, hosts kept polite across all
+workers, and a killed worker's hosts taken over once its lease runs out. Real processes, a real server on three
+loopback addresses (three hosts), a real PostgreSQL."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import Session, select
+
+from pipeline.store.db import open_store
+from pipeline.store.models import HostLease, Item
+from tests.support.commands import clean_environment, installed_command, unionwatch
+from tests.support.httpserver import LocalServer
+
+HOSTS = ("127.0.0.2", "127.0.0.3", "127.0.0.4")
+FEEDS_PER_HOST = 3
+ITEMS_PER_FEED = 3
+
+
+def rss(feed: str) -> bytes:
+    items = "".join(
+        f"<item><title>{feed} item {n}</title><link>https://example.org/{feed}/{n}</link>"
+        f"<description>Belarus and Russia, report {n} of {feed}.</description></item>"
+        for n in range(ITEMS_PER_FEED)
+    )
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>{feed}</title>{items}</channel></rss>'.encode()
+
+
+@pytest.fixture
+def hosts() -> Iterator[list[LocalServer]]:
+    servers = [LocalServer(host) for host in HOSTS]
+    yield servers
+    for server in servers:
+        server.close()
+
+
+def feeds_on(servers: list[LocalServer], delay: float) -> list[tuple[str, str]]:
+    feeds = []
+    for h, server in enumerate(servers):
+        for f in range(FEEDS_PER_HOST):
+            name = f"h{h}f{f}"
+            feeds.append((name, server.add(f"/{name}.rss", body=rss(name), delay=delay)))
+    return feeds
+
+
+def worker(config: Path, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        installed_command("--config", str(config), "worker", "--until-idle", *args),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=clean_environment(),
+    )
+
+
+def stored_keys(db_url: str) -> list[str]:
+    engine = open_store(db_url)
+    try:
+        with Session(engine) as session:
+            return [str(k) for k in session.exec(select(Item.key)).all()]
+    finally:
+        engine.dispose()
+
+
+def test_two_workers_fetch_each_feed_once_and_keep_each_host_polite(
+    hosts: list[LocalServer], make_settings: Any, db_url: str
+) -> None:
+    if not db_url.startswith("postgresql"):
+        settings = make_settings([("x", hosts[0].url("/x.rss"))])
+        ran = unionwatch(settings.config_file, "worker", "--until-idle")
+        assert ran.returncode != 0 and "PostgreSQL" in ran.stderr and len(ran.stderr.strip().splitlines()) == 1, (
+            ran.stderr
+        )
+        return
+    settings = make_settings(feeds_on(hosts, delay=0.4), allow_private=True, per_host=1)
+    first, second = worker(settings.config_file, "--hosts", "1"), worker(settings.config_file, "--hosts", "1")
+    outputs = [p.communicate(timeout=120) for p in (first, second)]
+    assert [p.returncode for p in (first, second)] == [0, 0], outputs
+    assert all("0 rounds" not in out for out, _ in outputs), outputs  # both took part
+    for server in hosts:
+        for route in server.routes:
+            assert len(server.requests_for(route)) == 1, (route, server.requests_for(route))
+        arrivals = sorted(r.time for r in server.requests)
+        # per_host = 1 across both workers: one request to a host at a time, each taking the 0.4 s delay
+        assert all(b - a >= 0.35 for a, b in itertools.pairwise(arrivals)), arrivals
+    keys = stored_keys(db_url)
+    assert len(keys) == len(set(keys)) == len(HOSTS) * FEEDS_PER_HOST * ITEMS_PER_FEED
+    assert "workers:" not in unionwatch(settings.config_file, "status").stdout  # both stopped: none live
+
+
+@pytest.mark.postgres
+def test_a_killed_workers_hosts_are_taken_over_when_its_lease_ends(
+    hosts: list[LocalServer], make_settings: Any, db_url: str
+) -> None:
+    if not db_url.startswith("postgresql"):
+        pytest.skip("workers share a PostgreSQL database")
+    feeds = feeds_on(hosts, delay=0.0)
+    slow = hosts[0]
+    for route in slow.routes.values():
+        route.delay = 60.0  # the first host claimed hangs: the worker is killed while it waits
+    settings = make_settings(feeds, allow_private=True)
+    doomed = worker(settings.config_file, "--hosts", "1", "--lease", "10")
+    deadline = time.monotonic() + 30
+    while not slow.requests and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert slow.requests, "the worker never reached the slow host"
+    os.kill(doomed.pid, signal.SIGKILL)
+    doomed.wait(timeout=10)
+    for route in slow.routes.values():
+        route.delay = 0.0
+
+    early = worker(settings.config_file, "--lease", "10")  # the other hosts, at once; the slow one is still leased
+    _out, err = early.communicate(timeout=60)
+    assert early.returncode == 0, err
+    for server in hosts[1:]:
+        assert all(len(server.requests_for(r)) == 1 for r in server.routes)
+    assert len(stored_keys(db_url)) == 2 * FEEDS_PER_HOST * ITEMS_PER_FEED
+    shown = unionwatch(settings.config_file, "status").stdout
+    assert f"holds {HOSTS[0]}" in shown and "workers:      1 live" in shown, (
+        shown
+    )  # the killed one, until its lease ends
+    engine = open_store(db_url)
+    with Session(engine) as session:
+        lease = session.get(HostLease, HOSTS[0])
+        assert lease is not None and lease.until is not None and lease.worker  # held by the dead worker
+        wait = (lease.until - lease.until.now(lease.until.tzinfo)).total_seconds()
+    engine.dispose()
+    time.sleep(max(0.0, wait) + 0.5)
+
+    late = worker(settings.config_file, "--lease", "10")
+    _out, err = late.communicate(timeout=60)
+    assert late.returncode == 0, err
+    keys = stored_keys(db_url)
+    assert len(keys) == len(set(keys)) == len(HOSTS) * FEEDS_PER_HOST * ITEMS_PER_FEED
+    for server in hosts[1:]:  # the hosts done before the kill are not fetched again
+        assert all(len(server.requests_for(r)) == 1 for r in server.routes)
