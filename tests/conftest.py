@@ -1,10 +1,6 @@
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +10,8 @@ from sqlalchemy.engine import Engine
 from pipeline.settings import Settings, load_settings
 from pipeline.store.db import open_store
 from tests.support.commands import clear_environment
-from tests.support.httpserver import LocalServer, free_port
+from tests.support.httpserver import LocalServer
+from tests.support.postgres import Unavailable, running_postgres
 
 
 @pytest.fixture
@@ -27,81 +24,17 @@ def server() -> Iterator[LocalServer]:
 # --- databases: every store test runs on SQLite and, when a server can be started, on PostgreSQL ---
 
 
-def _find_pg_bin() -> Path | None:
-    for candidate in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
-        if (candidate / "initdb").exists():
-            return candidate
-    found = shutil.which("initdb")
-    return Path(found).parent if found else None
-
-
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A throwaway PostgreSQL server (initdb in a temporary folder), or the URL in UNIONWATCH_TEST_PG_URL."""
     if os.environ.get("UNIONWATCH_TEST_PG_URL"):
         yield os.environ["UNIONWATCH_TEST_PG_URL"]
         return
-    bindir = _find_pg_bin()
-    if bindir is None:
-        pytest.skip("PostgreSQL tier skipped: no initdb found (install Debian's postgresql package)")
-    as_user: list[str] = []
-    if os.geteuid() == 0:  # initdb refuses to run as root
-        if shutil.which("runuser") is None:
-            pytest.skip("PostgreSQL tier skipped: running as root without runuser to drop privileges")
-        as_user = ["runuser", "-u", "postgres", "--"]
-    folder = Path(tempfile.mkdtemp(prefix="uw-pg-"))
-    os.chmod(folder, 0o777)
-    data = folder / "data"
-    port = free_port()
-    if as_user:
-        shutil.chown(folder, "postgres")
-    init = subprocess.run(
-        [*as_user, str(bindir / "initdb"), "-D", str(data), "-U", "uw", "--auth=trust", "-E", "UTF8", "--no-sync"],
-        capture_output=True,
-        text=True,
-    )
-    if init.returncode != 0:
-        pytest.skip(f"PostgreSQL tier skipped: initdb failed: {init.stderr.strip()[:300]}")
-    proc = subprocess.Popen(
-        [
-            *as_user,
-            str(bindir / "postgres"),
-            "-D",
-            str(data),
-            "-p",
-            str(port),
-            "-k",
-            str(folder),
-            "-c",
-            "listen_addresses=127.0.0.1",
-            "-c",
-            "fsync=off",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        if (
-            subprocess.run(
-                [str(bindir / "pg_isready"), "-h", "127.0.0.1", "-p", str(port)], capture_output=True
-            ).returncode
-            == 0
-        ):
-            break
-        time.sleep(0.2)
-    else:
-        proc.terminate()
-        pytest.skip("PostgreSQL tier skipped: the server did not start within 30 s")
-    subprocess.run(
-        [str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "uw", "template_uw"], check=True
-    )
     try:
-        yield f"postgresql://uw@127.0.0.1:{port}/"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        shutil.rmtree(folder, ignore_errors=True)
+        with running_postgres() as url:
+            yield url
+    except Unavailable as exc:
+        pytest.skip(f"PostgreSQL tier skipped: {exc}")
 
 
 _db_counter = iter(range(10**6))

@@ -130,6 +130,7 @@ class CrawlOptions:
     # (the worker holds their leases), no sync of the feeds file, and the other workers' runs left alone
     hosts: frozenset[str] | None = None
     cycle: datetime | None = None  # with `hosts`: feeds already attempted since this time are not due again
+    settle: bool = True  # give the new items stories and read their figures at the end (a worker does it less often)
 
 
 @dataclass(frozen=True)
@@ -242,12 +243,8 @@ async def crawl_async(settings: Settings, engine: Engine, options: CrawlOptions 
                 summary.articles = stage.summary()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-    with one_at_a_time(engine, "stories and figures"):  # workers on other hosts do this too
-        summary.stories = assign_stories(engine, clock())
-        try:
-            summary.figures = index_items(engine, indicators_of(settings), clock())[1]
-        except ConfigError as exc:  # the crawl's items are stored; the figures wait for the baseline to be fixed
-            log.warning("%s; figures not read this time", exc)
+    if options.settle:
+        summary.stories, summary.figures = settle(settings, engine, clock())
     summary.seconds = time.perf_counter() - started
     with Session(engine) as session:
         run_row = session.get(CrawlRun, run_id)
@@ -262,6 +259,19 @@ async def crawl_async(settings: Settings, engine: Engine, options: CrawlOptions 
             session.add(run_row)
             session.commit()
     return summary
+
+
+def settle(settings: Settings, engine: Engine, now: datetime) -> tuple[tuple[int, int], int]:
+    """Stories for the items that have none, and the baseline figures of newly classified items: what a crawl
+    does after its fetches. One process at a time (workers on other hosts do it too)."""
+    figures = 0
+    with one_at_a_time(engine, "stories and figures"):
+        stories = assign_stories(engine, now)
+        try:
+            figures = index_items(engine, indicators_of(settings), now)[1]
+        except ConfigError as exc:  # the crawl's items are stored; the figures wait for the baseline to be fixed
+            log.warning("%s; figures not read this time", exc)
+    return stories, figures
 
 
 class _Clock:

@@ -22,7 +22,7 @@ from sqlmodel import Session
 from pipeline.cron import previous_run
 from pipeline.errors import ConfigError
 from pipeline.ingest.feedlist import load_sources
-from pipeline.jobs.crawl import CrawlOptions, CrawlSummary, crawl
+from pipeline.jobs.crawl import CrawlOptions, CrawlSummary, crawl, settle
 from pipeline.settings import Settings
 from pipeline.store import feeds as feed_store
 from pipeline.store import leases
@@ -30,6 +30,9 @@ from pipeline.text import plural
 
 log = logging.getLogger("unionwatch.worker")
 SYNC_LOCK = 0x55570001  # the feeds file is synced by one worker at a time
+# stories and figures are given at most this often while there is work, and when it runs out: every round
+# would serialise the workers on them (benchmarks/scale.py: 1 → 2 workers gained 1.16× when every round did)
+SETTLE_EVERY = 300.0
 
 
 @dataclass
@@ -70,6 +73,7 @@ def work(
     clock: Callable[[], datetime] = (lambda: now) if now is not None else (lambda: datetime.now(UTC))
     me = leases.worker_id(datetime.now(UTC))
     summary = WorkerSummary(me)
+    unsettled, last_settled = False, time.monotonic()
     with Session(engine) as session:
         leases.seen(session, me, clock())
     try:
@@ -86,6 +90,9 @@ def work(
                 hosts = sorted({leases.host_of(f.url) for f in due})
                 claimed = leases.claim(session, me, hosts, clock(), lease, hosts_per_claim)
             if not claimed:
+                if unsettled:  # stories and figures for what this worker stored, once the work runs out
+                    settle(settings, engine, clock())
+                    unsettled, last_settled = False, time.monotonic()
                 with Session(engine) as session:
                     leases.seen(session, me, clock())
                 if until_idle:
@@ -93,7 +100,8 @@ def work(
                 time.sleep(poll)
                 continue
             try:
-                result = crawl(settings, engine, CrawlOptions(now=now, hosts=frozenset(claimed), cycle=cycle))
+                options = CrawlOptions(now=now, hosts=frozenset(claimed), cycle=cycle, settle=False)
+                result = crawl(settings, engine, options)
             finally:
                 with Session(engine) as session:
                     leases.release(session, me, claimed)
@@ -102,6 +110,10 @@ def work(
             summary.fetched += result.fetched + result.not_modified
             summary.failed += result.failed
             summary.items_new += result.items_new
+            unsettled = True
+            if time.monotonic() - last_settled >= SETTLE_EVERY:  # a long crawl still gets its stories as it goes
+                settle(settings, engine, clock())
+                unsettled, last_settled = False, time.monotonic()
             with Session(engine) as session:
                 leases.seen(session, me, clock(), feeds=result.fetched + result.not_modified + result.failed)
             if on_round:

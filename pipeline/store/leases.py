@@ -128,4 +128,3 @@ def one_at_a_time(engine: Engine, name: str) -> Iterator[None]:
         finally:
             conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
             conn.commit()
-

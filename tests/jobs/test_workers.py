@@ -28,7 +28,8 @@ ITEMS_PER_FEED = 3
 
 def rss(feed: str) -> bytes:
     items = "".join(
-        f"<item><title>{feed} item {n}</title><link>https://example.org/{feed}/{n}</link>"
+        f"<item><title>Belarus and Russia sign union programme {n} ({feed})</title>"
+        f"<link>https://example.org/{feed}/{n}</link>"
         f"<description>Belarus and Russia, report {n} of {feed}.</description></item>"
         for n in range(ITEMS_PER_FEED)
     )
@@ -94,6 +95,11 @@ def test_two_workers_fetch_each_feed_once_and_keep_each_host_polite(
         assert all(b - a >= 0.35 for a, b in itertools.pairwise(arrivals)), arrivals
     keys = stored_keys(db_url)
     assert len(keys) == len(set(keys)) == len(HOSTS) * FEEDS_PER_HOST * ITEMS_PER_FEED
+    engine = open_store(db_url)
+    with Session(engine) as session:  # the workers gave the stored items their stories before they stopped
+        in_scope = session.exec(select(Item).where(Item.relevant == True)).all()  # noqa: E712
+        assert in_scope and all(i.story_id is not None for i in in_scope)
+    engine.dispose()
     assert "workers:" not in unionwatch(settings.config_file, "status").stdout  # both stopped: none live
 
 
