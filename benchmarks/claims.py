@@ -32,7 +32,7 @@ from pipeline.store import items as item_store
 from pipeline.store import leases
 from pipeline.store.db import open_store
 from pipeline.store.models import Feed
-from tests.support.postgres import Unavailable, running_postgres
+from tests.support.postgres import Unavailable, new_database, running_postgres
 
 LEASE = timedelta(minutes=10)
 
@@ -129,13 +129,7 @@ def main() -> None:
             )
             print(f"{'workers':>7} {'wall':>7} {'claims/s':>9} {'feeds/s':>8} {'DB share (median)':>18}  load")
             for workers in args.workers:
-                name = f"claims_{workers}_{time.time_ns()}"
-                admin = sa.create_engine(base.replace("postgresql://", "postgresql+psycopg://") + "postgres",
-                                         isolation_level="AUTOCOMMIT")  # fmt: skip
-                with admin.connect() as conn:
-                    conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-                admin.dispose()
-                url = base + name
+                url = new_database(base, f"claims_{workers}")
                 prepare(url, args.feeds, args.hosts)
                 queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
                 t0 = time.perf_counter()

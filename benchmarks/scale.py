@@ -23,11 +23,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import sqlalchemy as sa
 
 from benchmarks._common import CORPUS, need, serve_in_child
 from benchmarks.crawl import make_feed
-from tests.support.postgres import Unavailable, running_postgres
+from tests.support.postgres import Unavailable, new_database, running_postgres
 
 UNIONWATCH = Path(sys.executable).parent / "unionwatch"
 
@@ -39,16 +38,11 @@ def children_cpu() -> float:
 
 def one_run(base: str, folder: Path, workers: int, feeds_toml: str, per_host: int) -> tuple[float, float]:
     """Wall seconds and CPU seconds (all worker processes and their pools) of one crawl by `workers` workers."""
-    name = f"scale_{workers}_{time.time_ns()}"
-    admin = sa.create_engine(base.replace("postgresql://", "postgresql+psycopg://") + "postgres",
-                             isolation_level="AUTOCOMMIT")  # fmt: skip
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
+    url = new_database(base, f"scale_{workers}")
     (folder / "feeds.toml").write_text(feeds_toml, encoding="utf-8")
     config = folder / "unionwatch.toml"
     config.write_text(
-        f'feeds = "feeds.toml"\ndata_dir = "data"\ndatabase_url = "{base}{name}"\nallow_private_urls = true\n'
+        f'feeds = "feeds.toml"\ndata_dir = "data"\ndatabase_url = "{url}"\nallow_private_urls = true\n'
         'schedule_crawl = "0 0 1 1 *"\n'  # a cycle that does not begin during the benchmark
         f"[fetch]\nper_host = {per_host}\n[extract]\nenabled = false\n",
         encoding="utf-8",

@@ -11,7 +11,7 @@ from pipeline.settings import Settings, load_settings
 from pipeline.store.db import open_store
 from tests.support.commands import clear_environment
 from tests.support.httpserver import LocalServer
-from tests.support.postgres import Unavailable, running_postgres
+from tests.support.postgres import Unavailable, new_database, running_postgres
 
 
 @pytest.fixture
@@ -37,24 +37,11 @@ def postgres_url() -> Iterator[str]:
         pytest.skip(f"PostgreSQL tier skipped: {exc}")
 
 
-_db_counter = iter(range(10**6))
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'unionwatch.db'}"
-    base = request.getfixturevalue("postgres_url")
-    name = f"uw_test_{os.getpid()}_{next(_db_counter)}"
-    import sqlalchemy as sa
-
-    admin = sa.create_engine(
-        base.replace("postgresql://", "postgresql+psycopg://") + "postgres", isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return base + name
+    return new_database(request.getfixturevalue("postgres_url"), "uw_test")
 
 
 @pytest.fixture

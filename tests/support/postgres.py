@@ -86,3 +86,17 @@ def running_postgres() -> Iterator[str]:
         proc.terminate()
         proc.wait(timeout=20)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def new_database(base: str, prefix: str) -> str:
+    """A new, empty database on the server at `base`; its URL."""
+    import sqlalchemy as sa
+
+    name = f"{prefix}_{os.getpid()}_{time.time_ns()}"
+    admin = sa.create_engine(
+        base.replace("postgresql://", "postgresql+psycopg://") + "postgres", isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base + name
