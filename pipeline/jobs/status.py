@@ -79,7 +79,15 @@ def gather(settings: Settings, engine: Engine, now: datetime) -> Status:
     week = Week.of(now, zone)
     with Session(engine) as session:
         last = session.exec(select(CrawlRun).order_by(col(CrawlRun.started_at).desc())).first()
-        if last is not None and last.status == "running" and not RunLock(engine, settings.data_dir).in_use():
+        workers = [
+            (w.id, w.seen_at, w.feeds_done, hosts) for w, hosts in leases.live_workers(session, now, WORKER_SILENCE)
+        ]
+        if (
+            last is not None
+            and last.status == "running"
+            and not workers  # a worker's round runs without the run lock
+            and not RunLock(engine, settings.data_dir).in_use()
+        ):
             last.status = "interrupted"  # shown, not stored: the next crawl records it (no process runs it)
         good = weekly.last_good_crawl(session)
         feeds = list(session.exec(select(Feed).where(col(Feed.enabled).is_(True))))
@@ -102,9 +110,6 @@ def gather(settings: Settings, engine: Engine, now: datetime) -> Status:
             (d.week, d.recipient, d.reply or "not tried yet")
             for d in session.exec(select(Delivery).where(Delivery.status == "pending"))
             if d.created_at is not None and now - d.created_at > STALE_MAIL
-        ]
-        workers = [
-            (w.id, w.seen_at, w.feeds_done, hosts) for w, hosts in leases.live_workers(session, now, WORKER_SILENCE)
         ]
         unclaimed: list[str] = []
         cycle = previous_run(settings.schedule_crawl, settings.timezone, now, timedelta(days=400))
