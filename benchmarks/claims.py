@@ -48,6 +48,7 @@ def prepare(url: str, feeds: int, hosts: int) -> None:
                     "name": f"f{i}",
                     "config_url": f"http://h{i % hosts}.example/{i}.rss",
                     "url": f"http://h{i % hosts}.example/{i}.rss",
+                    "host": f"h{i % hosts}.example",
                     "lang": "",
                     "tags": "",
                     "title": "",
@@ -67,26 +68,22 @@ def simulate(url: str, items: int, cost: float, per_claim: int, out: multiproces
     started = time.perf_counter()
     in_db = 0.0
     claims = feeds_done = 0
+    cycle = datetime.now(UTC) - timedelta(seconds=1)  # what was attempted since is done for this simulation
     while True:
         t = time.perf_counter()
         now = datetime.now(UTC)
-        with Session(engine) as session:
-            due = [(f.id or 0, f.name, f.url) for f in feed_store.due_feeds(session, now) if f.last_attempt_at is None]
-            wanted = sorted({leases.host_of(url) for _, _, url in due})
-            claimed = leases.claim(session, me, wanted, now, LEASE, per_claim)  # as the worker does
+        with Session(engine) as session:  # as the worker does: one indexed query picks hosts with due feeds
+            claimed = leases.claim(session, me, now, cycle, LEASE, per_claim)
         in_db += time.perf_counter() - t
         if not claimed:
-            if not wanted:
-                break
-            continue
+            break
         claims += 1
         t = time.perf_counter()
-        with Session(engine) as session:  # read again under the lease, as the crawl does: another worker may have
-            # done these hosts between the read above and the claim
+        with Session(engine) as session:  # the crawl reads the due feeds of its hosts under the lease
             mine = [
                 (f.id or 0, f.name, f.url)
-                for f in feed_store.due_feeds(session, now)
-                if f.last_attempt_at is None and leases.host_of(f.url) in set(claimed)
+                for f in feed_store.due_feeds(session, now, hosts=claimed)
+                if f.last_attempt_at is None
             ]
         in_db += time.perf_counter() - t
         for feed_id, name, url in mine:

@@ -39,7 +39,8 @@ from pipeline.store import articles as article_store
 from pipeline.store import feeds as feed_store
 from pipeline.store import items as item_store
 from pipeline.store import topics as topic_store
-from pipeline.store.leases import host_of, one_at_a_time
+from pipeline.store.feeds import host_of
+from pipeline.store.leases import one_at_a_time
 from pipeline.store.models import CrawlRun, Feed, FetchAttempt
 from pipeline.text import plural
 from pipeline.topics.classify import Classification
@@ -174,17 +175,11 @@ async def crawl_async(settings: Settings, engine: Engine, options: CrawlOptions 
             feed_store.sync_sources(session, sources, clock())
         due = [
             _DueFeed(f.id or 0, f.name, f.url, f.etag, f.last_modified, f.consecutive_failures)
-            for f in feed_store.due_feeds(session, clock(), force=options.force)
-            if not shared
-            or (
-                host_of(f.url) in (options.hosts or ())
-                and (options.cycle is None or f.last_attempt_at is None or f.last_attempt_at < options.cycle)
-            )
+            for f in feed_store.due_feeds(session, clock(), force=options.force, hosts=options.hosts)
+            if options.cycle is None or f.last_attempt_at is None or f.last_attempt_at < options.cycle
         ]
         own_feeds = (
-            [f.id or 0 for f in feed_store.all_feeds(session) if host_of(f.url) in (options.hosts or ())]
-            if shared
-            else None
+            [f.id or 0 for f in feed_store.all_feeds(session) if f.host in (options.hosts or ())] if shared else None
         )
         if not shared:  # a crawl runs under the run lock: one still "running" now was killed before it could say so
             session.execute(
@@ -363,6 +358,7 @@ def _record_success(
     if body.permanent_url:
         log.info("fetch: feed %s moved permanently to %s", name, body.permanent_url)
         changes["url"] = body.permanent_url
+        changes["host"] = host_of(body.permanent_url)
     if not body.not_modified:  # a 304 keeps the validators we sent
         changes["etag"] = body.etag
         changes["last_modified"] = body.last_modified

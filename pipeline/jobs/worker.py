@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -53,6 +54,14 @@ class WorkerSummary:
         )
 
 
+def _stamp(path: Path) -> tuple[float, int]:
+    try:
+        status = path.stat()
+    except OSError:
+        return (0.0, -1)  # load_sources says what is wrong with it
+    return (status.st_mtime, status.st_size)
+
+
 def work(
     settings: Settings,
     engine: Engine,
@@ -74,21 +83,20 @@ def work(
     me = leases.worker_id(datetime.now(UTC))
     summary = WorkerSummary(me)
     unsettled, last_settled = False, time.monotonic()
+    synced: tuple[float, int] | None = None
     with Session(engine) as session:
         leases.seen(session, me, clock())
     try:
         while True:
             cycle = previous_run(settings.schedule_crawl, settings.timezone, clock(), timedelta(days=400))
+            stamp = _stamp(settings.feeds)
+            if stamp != synced:  # the feeds file, synced when it changes (reading 100,000 feeds a round costs)
+                with Session(engine) as session:
+                    session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SYNC_LOCK})
+                    feed_store.sync_sources(session, load_sources(settings.feeds), clock())  # commits, unlocks
+                synced = stamp
             with Session(engine) as session:
-                session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SYNC_LOCK})
-                feed_store.sync_sources(session, load_sources(settings.feeds), clock())  # commits, unlocks
-                due = [
-                    f
-                    for f in feed_store.due_feeds(session, clock())
-                    if cycle is None or f.last_attempt_at is None or f.last_attempt_at < cycle
-                ]
-                hosts = sorted({leases.host_of(f.url) for f in due})
-                claimed = leases.claim(session, me, hosts, clock(), lease, hosts_per_claim)
+                claimed = leases.claim(session, me, clock(), cycle, lease, hosts_per_claim)
             if not claimed:
                 if unsettled:  # stories and figures for what this worker stored, once the work runs out
                     settle(settings, engine, clock())

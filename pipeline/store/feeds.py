@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
@@ -30,6 +32,7 @@ def sync_sources(session: Session, sources: list[FeedSource], now: datetime) -> 
             feed.config_url = feed.url = source.url
             feed.etag = feed.last_modified = None
             feed.next_check_at = None
+        feed.host = host_of(feed.url)
         feed.lang = source.lang
         feed.tags = ",".join(source.tags)
         feed.enabled = source.enabled
@@ -41,11 +44,20 @@ def sync_sources(session: Session, sources: list[FeedSource], now: datetime) -> 
     session.commit()
 
 
-def due_feeds(session: Session, now: datetime, *, force: bool = False) -> list[Feed]:
+def due_feeds(
+    session: Session, now: datetime, *, force: bool = False, hosts: Iterable[str] | None = None
+) -> list[Feed]:
+    """Enabled feeds not backing off (all of them with `force`), of `hosts` only when given (a worker's lease)."""
     query = select(Feed).where(Feed.enabled == True)  # noqa: E712
     if not force:
         query = query.where(or_(col(Feed.next_check_at).is_(None), col(Feed.next_check_at) <= now))
+    if hosts is not None:
+        query = query.where(col(Feed.host).in_(list(hosts)))
     return list(session.exec(query.order_by(col(Feed.id))))
+
+
+def host_of(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
 
 
 def all_feeds(session: Session) -> list[Feed]:

@@ -17,7 +17,6 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 from sqlalchemy import or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -25,29 +24,38 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 from sqlmodel import select as entity
 
+from pipeline.store.feeds import host_of
 from pipeline.store.models import Feed, HostLease, Worker
 
-
-def host_of(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
+__all__ = ["host_of"]
 
 
 def worker_id(started: datetime) -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{started.strftime('%Y%m%dT%H%M%S')}"
 
 
-def claim(session: Session, worker: str, hosts: list[str], now: datetime, lease: timedelta, limit: int) -> list[str]:
-    """Lease up to `limit` of `hosts` that nobody holds (or whose lease ran out) to `worker`; commits."""
-    if not hosts:
-        return []
-    session.execute(pg_insert(HostLease).values([{"host": h} for h in hosts]).on_conflict_do_nothing())
+def claim(
+    session: Session, worker: str, now: datetime, cycle: datetime | None, lease: timedelta, limit: int
+) -> list[str]:
+    """Lease to `worker` up to `limit` hosts that nobody holds (or whose lease ran out) and that have a due feed:
+    enabled, not backing off, not attempted since `cycle`. One indexed query however many feeds; commits."""
+    hosts_of_feeds = select(col(Feed.host)).where(col(Feed.enabled).is_(True), col(Feed.host) != "").distinct()
+    session.execute(
+        pg_insert(HostLease).from_select(["host"], hosts_of_feeds).on_conflict_do_nothing()
+    )  # a new feed, or one redirected to a new host, gets its lease row
+    due = select(col(Feed.id)).where(
+        col(Feed.host) == col(HostLease.host),
+        col(Feed.enabled).is_(True),
+        or_(col(Feed.next_check_at).is_(None), col(Feed.next_check_at) <= now),
+        *([or_(col(Feed.last_attempt_at).is_(None), col(Feed.last_attempt_at) < cycle)] if cycle else []),
+    )
     free = (
         session.execute(
             select(col(HostLease.host))
-            .where(col(HostLease.host).in_(hosts), or_(col(HostLease.until).is_(None), col(HostLease.until) < now))
+            .where(or_(col(HostLease.until).is_(None), col(HostLease.until) < now), due.exists())
             .order_by(col(HostLease.host))
             .limit(limit)
-            .with_for_update(skip_locked=True)
+            .with_for_update(of=HostLease, skip_locked=True)
         )
         .scalars()
         .all()

@@ -446,6 +446,23 @@ def _0013_workers(op: Operations) -> None:
     )
 
 
+def _0014_feed_hosts(op: Operations) -> None:
+    """Each feed's host as a column, so a worker's claim finds the hosts with due feeds in one indexed query
+    instead of reading every due feed (benchmarks/claims.py: 88 % of the time in the database at 20,000 feeds)."""
+    from urllib.parse import urlsplit
+
+    op.add_column("feeds", sa.Column("host", sa.String(length=255), nullable=False, server_default=""))
+    op.create_index("ix_feeds_host", "feeds", ["host"])
+    conn = op.get_bind()
+    feeds = sa.table("feeds", sa.column("id", sa.Integer), sa.column("url", sa.String), sa.column("host", sa.String))
+    rows = [
+        {"b_id": i, "b_host": (urlsplit(u).hostname or "").lower()}
+        for i, u in conn.execute(sa.select(feeds.c.id, feeds.c.url))
+    ]
+    if rows:
+        conn.execute(feeds.update().where(feeds.c.id == sa.bindparam("b_id")).values(host=sa.bindparam("b_host")), rows)
+
+
 def _has_fts5(conn: Connection) -> bool:
     try:
         conn.exec_driver_sql("CREATE VIRTUAL TABLE temp.fts5_probe USING fts5(x)")
@@ -469,6 +486,7 @@ MIGRATIONS: list[Migration] = [
     ("0011_publishers", _0011_publishers),
     ("0012_list_indexes", _0012_list_indexes),
     ("0013_workers", _0013_workers),
+    ("0014_feed_hosts", _0014_feed_hosts),
 ]
 
 _TABLE = sa.Table(

@@ -52,6 +52,7 @@ class Feed(SQLModel, table=True):
     name: str = Field(unique=True, max_length=200)
     config_url: str = Field(max_length=2000)  # as the feeds file says; a change there resets `url`
     url: str = Field(max_length=2000)  # where we fetch now (after permanent redirects)
+    host: str = Field(default="", max_length=255, index=True)  # of `url`: what workers lease (store/leases.py)
     lang: str = Field(default="", max_length=16)
     tags: str = Field(default="")  # comma-separated
     enabled: bool = True
