@@ -51,9 +51,7 @@ _WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*|\d+(?:[.,]\d+)?", re.UNICODE
 _MARKUP = re.compile(r"\*\*|__|\[[^\]]*\]\([^)]*\)|https?://\S+|#")
 # a wire dateline ("MINSK, October 28. /TASS/.", "МОСКВА, 28 октября. /ТАСС/.") names the desk, not the event
 # anywhere, since a feed may put the title before it: the /AGENCY/ between slashes marks it
-_DATELINE = re.compile(
-    r"([^\W\d_][^\W\d_ -]*(?:[ -][^\W\d_]+)?),\s+([^./]{3,20})\.\s*/[^/\s][^/]{1,12}/\.?", re.UNICODE
-)
+_DATELINE = re.compile(r"[^\W\d_][^\W\d_ -]*(?:[ -][^\W\d_]+)?,\s+[^./]{3,20}\.\s*/[^/\s][^/]{1,12}/\.?", re.UNICODE)
 # the dateline's place is in capitals ("ST. PETERSBURG, December 21. /TASS/."): a title before it is not the place
 _CAPS = "A-ZА-ЯЁІЎ"
 _PLACE = rf"[{_CAPS}][{_CAPS}.'-]*(?: [{_CAPS}][{_CAPS}'-]+)?"

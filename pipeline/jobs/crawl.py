@@ -178,9 +178,6 @@ async def crawl_async(settings: Settings, engine: Engine, options: CrawlOptions 
             for f in feed_store.due_feeds(session, clock(), force=options.force, hosts=options.hosts)
             if options.cycle is None or f.last_attempt_at is None or f.last_attempt_at < options.cycle
         ]
-        own_feeds = (
-            [f.id or 0 for f in feed_store.all_feeds(session) if f.host in (options.hosts or ())] if shared else None
-        )
         if not shared:  # a crawl runs under the run lock: one still "running" now was killed before it could say so
             session.execute(
                 update(CrawlRun)
@@ -208,7 +205,7 @@ async def crawl_async(settings: Settings, engine: Engine, options: CrawlOptions 
             with Session(engine) as session:  # left by an interrupted crawl, or due a check for edits
                 stage.schedule(
                     article_store.due_item_ids(
-                        session, clock(), max_attempts=settings.extract.max_attempts, feed_ids=own_feeds
+                        session, clock(), max_attempts=settings.extract.max_attempts, hosts=options.hosts
                     )
                 )
             tasks = [

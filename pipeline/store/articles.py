@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -69,10 +70,10 @@ def jobs_for(session: Session, item_ids: list[int]) -> list[ArticleJob]:
 
 
 def due_item_ids(
-    session: Session, now: datetime, *, max_attempts: int, limit: int = 5000, feed_ids: list[int] | None = None
+    session: Session, now: datetime, *, max_attempts: int, limit: int = 5000, hosts: Iterable[str] | None = None
 ) -> list[int]:
-    """Items left pending by an interrupted crawl or a passing failure, and young articles due a recheck (of
-    `feed_ids` only, when a worker holds those feeds' hosts)."""
+    """Items left pending by an interrupted crawl or a passing failure, and young articles due a recheck (of the
+    feeds of `hosts` only, when a worker holds those hosts)."""
     query = (
         select(Item.id)
         .where(
@@ -85,8 +86,8 @@ def due_item_ids(
         .order_by(col(Item.id))
         .limit(limit)
     )
-    if feed_ids is not None:
-        query = query.where(col(Item.feed_id).in_(feed_ids))
+    if hosts is not None:
+        query = query.where(col(Item.feed_id).in_(select(Feed.id).where(col(Feed.host).in_(list(hosts)))))
     return [int(i) for i in session.exec(query).all() if i is not None]
 
 

@@ -24,10 +24,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 from sqlmodel import select as entity
 
-from pipeline.store.feeds import host_of
 from pipeline.store.models import Feed, HostLease, Worker
-
-__all__ = ["host_of"]
 
 
 def worker_id(started: datetime) -> str:
@@ -109,15 +106,18 @@ def live_workers(session: Session, now: datetime, within: timedelta) -> list[tup
 def unclaimed_overdue(session: Session, now: datetime, missed_since: datetime) -> list[str]:
     """Enabled feeds not attempted since `missed_since` (a whole crawl cycle ago) whose host no worker holds:
     work nobody is doing."""
-    taken = set(session.execute(select(col(HostLease.host)).where(col(HostLease.until) >= now)).scalars().all())
-    rows = session.execute(
-        select(col(Feed.name), col(Feed.url)).where(
+    held = select(col(HostLease.host)).where(col(HostLease.until) >= now)
+    names = session.execute(
+        select(col(Feed.name))
+        .where(
             col(Feed.enabled).is_(True),
             or_(col(Feed.last_attempt_at).is_(None), col(Feed.last_attempt_at) < missed_since),
             or_(col(Feed.next_check_at).is_(None), col(Feed.next_check_at) <= now),  # not backing off
+            col(Feed.host).not_in(held),
         )
-    ).all()
-    return sorted(name for name, url in rows if host_of(url) not in taken)
+        .order_by(col(Feed.name))
+    ).scalars()
+    return list(names)
 
 
 @contextmanager
