@@ -47,6 +47,8 @@ _MONTHS = {
     "aug": 8, "авг": 8, "жні": 8, "sep": 9, "сен": 9, "вер": 9, "oct": 10, "окт": 10, "кас": 10, "nov": 11,
     "ноя": 11, "ліс": 11, "dec": 12, "дек": 12, "сне": 12,
 }  # fmt: skip
+_DIGIT = re.compile(r"\d")
+_WORD = re.compile(r"[^\W\d_]+")
 _PERIOD = re.compile(r"(?:([^\W\d_]{3,})\.?\s+)?((?:19|20)\d\d)(?!\d)", re.IGNORECASE)
 
 
@@ -131,12 +133,15 @@ def number(whole: str, sep: str | None, fraction: str | None) -> float:
 def find_figures(text: str, indicators: list[Indicator]) -> list[Figure]:
     """Every figure the text states for any of the indicators, in the order they appear."""
     found: list[Figure] = []
+    if not indicators or not _DIGIT.search(text):  # most items: no indicator of their topics, or no number
+        return found
     for sentence in sentences(text):
-        lowered = sentence.lower()
-        if not any(ch.isdigit() for ch in lowered):
+        if not _DIGIT.search(sentence):
             continue
+        lowered = sentence.lower()
+        words = _WORD.findall(lowered)
         for indicator in indicators:
-            if not _in_context(lowered, indicator):
+            if not _in_context(words, indicator):
                 continue
             for value in _values(sentence, lowered, indicator):
                 if indicator.low <= value <= indicator.high:
@@ -144,9 +149,8 @@ def find_figures(text: str, indicators: list[Indicator]) -> list[Figure]:
     return found
 
 
-def _in_context(lowered: str, indicator: Indicator) -> bool:
-    tokens = re.findall(r"[^\W\d_]+", lowered)
-    return all(any(t.startswith(prefix) for t in tokens for prefix in group) for group in indicator.context)
+def _in_context(words: list[str], indicator: Indicator) -> bool:
+    return all(any(w.startswith(group) for w in words) for group in indicator.context)
 
 
 def _values(sentence: str, lowered: str, indicator: Indicator) -> list[float]:
