@@ -99,8 +99,8 @@ def test_a_reader_finds_a_past_digest_by_typing_in_the_search_box(
         assert browser.evaluate(visible) == "2026-W47 2026-W45"
         href = browser.evaluate("document.querySelector('.week:not([hidden]) h2 a').href")
         assert href.endswith("/2026/2026-W47.html")
-        browser.evaluate(f"location.href = {href!r}")
-        browser.wait_for("document.title.includes('2026-W47') && document.readyState === 'complete'")
+        browser.navigate(href)
+        browser.wait_for("document.title.includes('2026-W47')")
         assert "Belarus and Russia agree the 2027 gas price" in browser.evaluate("document.body.innerText")
     finally:
         browser.close()

@@ -92,11 +92,24 @@ class Browser:
         return result.get("result", {}).get("value")
 
     def wait_for(self, expression: str, timeout: float = 10) -> None:
+        """Poll until the expression is true; a page between two documents answers with an error, not false."""
         deadline = time.monotonic() + timeout
-        while not self.evaluate(expression):
+        while True:
+            try:
+                if self.evaluate(expression):
+                    return
+            except RuntimeError as exc:  # "Inspected target navigated or closed", "context was destroyed"
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"waited {timeout}s for {expression} ({exc})") from exc
             if time.monotonic() > deadline:
                 raise TimeoutError(f"waited {timeout}s for {expression}")
             time.sleep(0.05)
+
+    def navigate(self, url: str) -> None:
+        """Follow a link as a reader does. Page.navigate answers once the new document is committed; assigning
+        location.href inside Runtime.evaluate raced the navigation, which can close the context it ran in."""
+        self.call("Page.navigate", url=url)
+        self.wait_for(f"location.href === {json.dumps(url)} && document.readyState === 'complete'")
 
     def type_into(self, selector: str, text: str) -> None:
         self.wait_for(f"document.querySelector({json.dumps(selector)}) !== null")
