@@ -16,7 +16,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._common import CORPUS, ROOT, need
-from pipeline.jobs.classifying import load_model, load_topic_set, model_path
+from pipeline.jobs.classifying import load_topic_set, model_path
+from pipeline.jobs.pool_jobs import load_model
 from pipeline.settings import load_settings
 from pipeline.topics.classify import Classifier
 

@@ -5,6 +5,8 @@ A stage never reaches for the database or the orchestration, so each stays testa
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 
 import pytest
 
@@ -46,3 +48,11 @@ def test_imports_run_one_way(layer: str) -> None:
         if name in FORBIDDEN[layer]
     }
     assert not wrong, sorted(wrong)
+
+
+def test_the_worker_processes_import_no_store_or_network_code() -> None:
+    """The forkserver preloads the workers' module once a crawl; SQLAlchemy alone tripled that import."""
+    probe = "import sys, pipeline.jobs.pool_jobs; print(' '.join(sorted(m for m in sys.modules if '.' not in m)))"
+    loaded = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    heavy = {"sqlalchemy", "sqlmodel", "httpx", "trafilatura"} & set(loaded.stdout.split())
+    assert not heavy, f"pipeline.jobs.pool_jobs imports {sorted(heavy)}"

@@ -25,7 +25,7 @@ def command() -> None:
 @click.pass_obj
 def build(app: AppContext, folder: Path) -> None:
     """Derive per-topic term weights from the documents and write them to the baseline folder."""
-    from pipeline.jobs.classifying import WEIGHTS_FILE
+    from pipeline.jobs.pool_jobs import WEIGHTS_FILE
     from pipeline.topics.baseline import build_weights, document_files
     from pipeline.topics.definitions import load_topics
 

@@ -145,7 +145,8 @@ def classify_command(
 @click.pass_obj
 def eval_command(app: AppContext, file: Path, as_json: bool, confusions: Path | None, lexicon_only: bool) -> None:
     """Score the classifier on a labelled JSONL file: per-topic and relevance precision, recall and F1."""
-    from pipeline.jobs.classifying import load_model, load_topic_set, model_path
+    from pipeline.jobs.classifying import load_topic_set, model_path
+    from pipeline.jobs.pool_jobs import load_model
     from pipeline.topics.classify import Classifier, keyword_baseline
     from pipeline.topics.evaluate import read_labelled, score
 

@@ -24,7 +24,8 @@ from pipeline.articles.fingerprint import SignatureIndex
 from pipeline.articles.language import detect_language
 from pipeline.errors import FetchError, RefusedURLError
 from pipeline.ingest.fetch import Fetcher
-from pipeline.jobs.classifying import extract_and_classify, feed_text_and_classify, load_classifier, worker_files
+from pipeline.jobs.classifying import load_classifier, worker_files
+from pipeline.jobs.pool_jobs import extract_and_classify, feed_text_and_classify
 from pipeline.jobs.workers import in_pool
 from pipeline.jobs.writer import BatchWriter
 from pipeline.settings import Settings

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -14,38 +12,25 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from pipeline.articles.extract import Extracted, extract_article, from_feed_text
 from pipeline.errors import ConfigError
 from pipeline.files import write_atomic
 from pipeline.jobs.indexing import index_items, indicators_of
+from pipeline.jobs.pool_jobs import WEIGHTS_FILE, load_model, topic_set_from
 from pipeline.settings import Settings
 from pipeline.store import corrections as correction_store
 from pipeline.store import topics as topic_store
 from pipeline.store.models import Item
 from pipeline.topics import corrections, learned
 from pipeline.topics.classify import MAX_TEXT, Classification, Classifier, TopicMatch
-from pipeline.topics.definitions import TopicSet, load_topics
+from pipeline.topics.definitions import TopicSet
 from pipeline.topics.evaluate import read_labelled
 from pipeline.topics.learned import Model, Row, dense_features, stem_slots
 
-WEIGHTS_FILE = "weights.json"
 MODEL_FILE = "model.npz"  # the learned second opinion (topics/learned.py), beside the baseline's term weights
 
 
 def load_topic_set(settings: Settings) -> TopicSet:
     return topic_set_from(settings.topics, settings.baseline_dir)
-
-
-def topic_set_from(topics: Path, baseline_dir: Path) -> TopicSet:
-    """The topic definitions with the baseline's term weights applied, when they have been built."""
-    weights_path = baseline_dir / WEIGHTS_FILE
-    weights: dict[str, dict[str, float]] = {}
-    if weights_path.exists():
-        try:
-            weights = json.loads(weights_path.read_text(encoding="utf-8"))["boosts"]
-        except (OSError, ValueError, KeyError) as exc:
-            raise ConfigError(f"baseline: {weights_path}: unreadable term weights ({exc})") from exc
-    return load_topics(topics, weights)
 
 
 def load_classifier(settings: Settings, *, learned: bool = True) -> Classifier:
@@ -64,38 +49,12 @@ def worker_files(settings: Settings) -> tuple[str, str, str]:
     return str(settings.topics), str(settings.baseline_dir), str(model_path(settings))
 
 
-def load_model(path: Path) -> Model | None:
-    if not path.exists():
-        return None
-    try:
-        return learned.loads(path.read_bytes())
-    except (OSError, ValueError, KeyError, EOFError) as exc:
-        raise ConfigError(f"classifier: {path}: unreadable learned model ({exc}); retrain it or remove it") from exc
-
-
 def lexicon_fingerprint(topics: Path, baseline_dir: Path) -> str:
     """What the model's lexicon features were computed with: a retrain is due when this changes."""
     weights = baseline_dir / WEIGHTS_FILE
     return learned.fingerprint(
         topics.read_text(encoding="utf-8"), weights.read_text(encoding="utf-8") if weights.exists() else ""
     )
-
-
-@functools.lru_cache(maxsize=4)
-def _cached(topics: str, baseline_dir: str, model: str, stamp: tuple[float, float, float]) -> Classifier:
-    return Classifier(topic_set_from(Path(topics), Path(baseline_dir)), load_model(Path(model)))
-
-
-def worker_classifier(topics: str, baseline_dir: str, model_file: str) -> Classifier:
-    """The classifier inside a worker process: built once, rebuilt only when the files change."""
-    weights = Path(baseline_dir) / WEIGHTS_FILE
-    model = Path(model_file)
-    stamp = (
-        Path(topics).stat().st_mtime,
-        weights.stat().st_mtime if weights.exists() else 0.0,
-        model.stat().st_mtime if model.exists() else 0.0,
-    )
-    return _cached(topics, baseline_dir, model_file, stamp)
 
 
 def training_row(
@@ -188,23 +147,6 @@ def retrain(settings: Settings, engine: Engine, labelled_files: list[Path], out:
     target.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(target, learned.dumps(model))
     return Retrained(model, labelled, len(rows) - labelled, time.perf_counter() - started, target)
-
-
-def extract_and_classify(body: bytes, *, title: str, topics: tuple[str, str, str], **options: Any) -> Extracted:
-    """Worker job: extraction and classification together, so the event loop's process does neither."""
-    result = extract_article(body, **options)
-    if result.status not in ("ok", "feed"):
-        return result
-    verdict = worker_classifier(*topics).classify(title, result.text, url=options.get("url") or "", lang=result.lang)
-    return replace(result, classification=verdict)
-
-
-def feed_text_and_classify(
-    text: str, *, title: str, topics: tuple[str, str, str], lang_hint: str = "", url: str = ""
-) -> Extracted:
-    result = from_feed_text(text, lang_hint=lang_hint)
-    verdict = worker_classifier(*topics).classify(title, result.text, url=url, lang=result.lang)
-    return replace(result, classification=verdict)
 
 
 def classify_all(

@@ -27,10 +27,10 @@ from pipeline.errors import ConfigError, FetchError, ParseError, UnionWatchError
 from pipeline.ingest.backoff import next_check
 from pipeline.ingest.feedlist import load_sources
 from pipeline.ingest.fetch import FEED_ACCEPT, Fetcher, host_agents
-from pipeline.ingest.parse import parse_feed
 from pipeline.jobs.articles import ArticleStage
-from pipeline.jobs.classifying import worker_classifier, worker_files
+from pipeline.jobs.classifying import worker_files
 from pipeline.jobs.indexing import index_items, indicators_of
+from pipeline.jobs.pool_jobs import parse_and_classify
 from pipeline.jobs.stories import assign_stories
 from pipeline.jobs.workers import in_pool, make_pool
 from pipeline.jobs.writer import BatchWriter
@@ -320,20 +320,6 @@ async def _crawl_feed(
         log.warning("crawl: feed %s: its items could not be stored (%s)", feed.name, exc)
         reason = (str(getattr(exc, "orig", None) or exc) or type(exc).__name__).splitlines()[0][:200]
         return await fail(UnionWatchError(f"store: feed {feed.name}: items refused by the database ({reason})"))
-
-
-def parse_and_classify(
-    body: bytes, name: str, content_type: str, base_url: str, topics: tuple[str, str, str]
-) -> tuple[ParsedFeed, dict[str, Classification]]:
-    """Worker job: parse the feed and give every entry a first verdict from its title and teaser (or the
-    feed's own full text); the article stage judges again when it has the page."""
-    parsed = parse_feed(body, name=name, content_type=content_type, base_url=base_url)
-    classifier = worker_classifier(*topics)
-    verdicts = {
-        e.key: classifier.classify(e.title, e.content or e.summary, url=e.canonical_url or e.link or base_url)
-        for e in parsed.entries
-    }
-    return parsed, verdicts
 
 
 def _record_success(

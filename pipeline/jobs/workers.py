@@ -13,12 +13,14 @@ process that has threads can deadlock. The server preloads the parsing modules o
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import multiprocessing
 import os
+import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -27,7 +29,7 @@ T = TypeVar("T")
 # What every crawl needs at once (parsing, and the first classification of entries). Extraction's heavier
 # start-up (trafilatura, the language model) happens in each worker on its first page, both in parallel,
 # so a crawl that only parses feeds never pays for it.
-PRELOAD = ["pipeline.ingest.parse", "pipeline.jobs.classifying"]
+PRELOAD = ["pipeline.jobs.pool_jobs"]
 
 # Jobs run in this process before the worker processes start: about half a second of parsing, as much as
 # starting the pool costs (benchmarks/crawl.py --feeds 8 / 200 measure both sides of it).
@@ -68,13 +70,33 @@ class WorkerPool(Executor):
                     self._processes = ProcessPoolExecutor(
                         max_workers=self.workers, mp_context=context, initializer=_die_with, initargs=(os.getpid(),)
                     )
-                executor = self._processes
+                with _main_script_hidden():  # a submit may start a worker
+                    return self._processes.submit(fn, *args, **kwargs)
         return executor.submit(fn, *args, **kwargs)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         for executor in (self._inline, self._processes):
             if executor is not None:
                 executor.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+@contextlib.contextmanager
+def _main_script_hidden() -> Iterator[None]:
+    """While a worker starts: multiprocessing re-runs the main script's imports in every new worker, so that
+    jobs defined there can be found. Ours are in PRELOAD's modules; for `unionwatch` the main script is the whole
+    CLI (the store, SQLAlchemy, httpx), 0.5 s of CPU per worker per crawl for nothing."""
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    spec, path = getattr(main, "__spec__", None), main.__dict__.pop("__file__", None)
+    main.__spec__ = None
+    try:
+        yield
+    finally:
+        main.__spec__ = spec
+        if path is not None:
+            main.__file__ = path
 
 
 def _die_with(parent: int) -> None:
