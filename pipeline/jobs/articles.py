@@ -30,6 +30,7 @@ from pipeline.jobs.workers import in_pool
 from pipeline.jobs.writer import BatchWriter
 from pipeline.settings import Settings
 from pipeline.store import articles as article_store
+from pipeline.store.feeds import host_of
 
 log = logging.getLogger("unionwatch.articles")
 
@@ -45,9 +46,12 @@ class ArticleStage:
         writer: BatchWriter,
         settings: Settings,
         clock: Callable[[], datetime],
+        hosts: frozenset[str] | None = None,
     ) -> None:
         self.fetcher, self.pool, self.engine, self.settings, self.clock = fetcher, pool, engine, settings, clock
         self.writer = writer
+        # a worker's round: pages are fetched only from the hosts it holds; the others stay due for their holder
+        self.hosts = hosts
         self.classifier = load_classifier(settings)
         self._topics = worker_files(settings)
         self.limits = settings.extract
@@ -77,9 +81,13 @@ class ArticleStage:
 
     async def _run(self, item_ids: list[int]) -> None:
         with Session(self.engine) as session:
-            jobs = article_store.jobs_for(session, item_ids)
+            jobs = [job for job in article_store.jobs_for(session, item_ids) if self._ours(job)]
         self.jobs_total += len(jobs)
         await asyncio.gather(*(self._one(job) for job in jobs))
+
+    def _ours(self, job: article_store.ArticleJob) -> bool:
+        needs_page = bool(job.url) and len(job.content) < self.limits.min_feed_text
+        return self.hosts is None or not needs_page or host_of(job.url or "") in self.hosts
 
     async def _one(self, job: article_store.ArticleJob) -> None:
         try:

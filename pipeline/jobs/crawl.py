@@ -201,7 +201,7 @@ async def crawl_async(settings: Settings, engine: Engine, options: CrawlOptions 
             host_agents=host_agents(sources),
         ) as fetcher:
             writer = BatchWriter(engine)
-            stage = ArticleStage(fetcher, pool, engine, writer, settings, clock)
+            stage = ArticleStage(fetcher, pool, engine, writer, settings, clock, options.hosts)
             with Session(engine) as session:  # left by an interrupted crawl, or due a check for edits
                 stage.schedule(
                     article_store.due_item_ids(

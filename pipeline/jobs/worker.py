@@ -1,7 +1,7 @@
 """`unionwatch worker`: one of several processes, on any number of hosts, sharing the crawl of one PostgreSQL store.
 
-A worker syncs the feeds file, claims the hosts of due feeds (store/leases.py), crawls those feeds and their
-articles as `crawl` would, gives the hosts back, and asks again. A feed is due once per firing of
+A worker syncs the feeds file, claims the hosts of due feeds and article pages (store/leases.py), fetches those
+as `crawl` would, gives the hosts back, and asks again. A feed is due once per firing of
 `schedule_crawl`, the cadence a single machine's scheduler crawls at: attempted since the last firing, it waits
 for the next (failing feeds wait for their backoff too). With `until_idle` a worker stops once nothing is due
 and unclaimed: what tests, benchmarks and cron use; otherwise it waits `poll` seconds and asks again.
@@ -96,7 +96,15 @@ def work(
                     feed_store.sync_sources(session, load_sources(settings.feeds), clock())  # commits, unlocks
                 synced = stamp
             with Session(engine) as session:
-                claimed = leases.claim(session, me, clock(), cycle, lease, hosts_per_claim)
+                claimed = leases.claim(
+                    session,
+                    me,
+                    clock(),
+                    cycle,
+                    lease,
+                    hosts_per_claim,
+                    article_attempts=settings.extract.max_attempts if settings.extract.enabled else None,
+                )
             if not claimed:
                 if unsettled:  # stories and figures for what this worker stored, once the work runs out
                     settle(settings, engine, clock())

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, or_, update
+from sqlalchemy import ColumnElement, func, insert, or_, update
 from sqlmodel import Session, col, select
 
 from pipeline.articles.extract import Extracted
@@ -69,25 +69,22 @@ def jobs_for(session: Session, item_ids: list[int]) -> list[ArticleJob]:
     ]
 
 
+def article_due(now: datetime, max_attempts: int) -> ColumnElement[bool]:
+    """An item whose article page is due: left pending by an interrupted crawl or a passing failure, or young
+    and due a recheck for edits."""
+    return or_(
+        (col(Item.extraction_status).in_(["pending", "fetch_failed"])) & (col(Item.extraction_attempts) < max_attempts),
+        col(Item.recheck_at) <= now,
+    )
+
+
 def due_item_ids(
     session: Session, now: datetime, *, max_attempts: int, limit: int = 5000, hosts: Iterable[str] | None = None
 ) -> list[int]:
-    """Items left pending by an interrupted crawl or a passing failure, and young articles due a recheck (of the
-    feeds of `hosts` only, when a worker holds those hosts)."""
-    query = (
-        select(Item.id)
-        .where(
-            or_(
-                (col(Item.extraction_status).in_(["pending", "fetch_failed"]))
-                & (col(Item.extraction_attempts) < max_attempts),
-                col(Item.recheck_at) <= now,
-            )
-        )
-        .order_by(col(Item.id))
-        .limit(limit)
-    )
+    """Items whose article is due (on `hosts` only, when a worker holds those hosts)."""
+    query = select(Item.id).where(article_due(now, max_attempts)).order_by(col(Item.id)).limit(limit)
     if hosts is not None:
-        query = query.where(col(Item.feed_id).in_(select(Feed.id).where(col(Feed.host).in_(list(hosts)))))
+        query = query.where(col(Item.host).in_(list(hosts)))
     return [int(i) for i in session.exec(query).all() if i is not None]
 
 

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from pipeline.domain import Entry
 from pipeline.ingest.dates import believed
+from pipeline.store.feeds import host_of
 from pipeline.store.models import Feed, Item, ItemSource
 
 _ITEMS: Table = Item.__table__  # type: ignore[attr-defined]
@@ -67,6 +68,7 @@ def store_entries(session: Session, feed_id: int, entries: tuple[Entry, ...], no
                     "key": e.key,
                     "canonical_url": e.canonical_url,
                     "url": e.link,
+                    "host": host_of(e.link or ""),
                     "guid": e.guid,
                     "feed_id": feed_id,
                     "title": e.title,

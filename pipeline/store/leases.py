@@ -1,8 +1,8 @@
 """Host leases: how workers on several machines share one PostgreSQL store, each due feed fetched once.
 
-The unit a worker claims is a host's due feeds, not a feed: a host leased to one worker is fetched by that
-worker alone, so the `per_host` limit each worker keeps holds across all of them together, with no shared
-counter to keep right. A lease is taken with `SELECT … FOR UPDATE SKIP LOCKED` (two workers claiming at once
+The unit a worker claims is a host's due feeds and article pages, not a feed: a host leased to one worker is
+fetched by that worker alone, so the `per_host` limit each worker keeps holds across all of them together, with
+no shared counter to keep right. A lease is taken with `SELECT … FOR UPDATE SKIP LOCKED` (two workers claiming at once
 each skip the rows the other holds) and ends when its worker releases it, or when its time is up: a killed
 worker's hosts go to the next worker that asks. PostgreSQL's own row locks do the queueing; a task-queue
 library (procrastinate) would add a second schema, a second worker model and jobs we would still have to map
@@ -18,13 +18,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, text, update
+from sqlalchemy import ColumnElement, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 from sqlmodel import select as entity
 
-from pipeline.store.models import Feed, HostLease, Worker
+from pipeline.store.articles import article_due
+from pipeline.store.models import Feed, HostLease, Item, Worker
 
 
 def worker_id(started: datetime) -> str:
@@ -32,24 +33,45 @@ def worker_id(started: datetime) -> str:
 
 
 def claim(
-    session: Session, worker: str, now: datetime, cycle: datetime | None, lease: timedelta, limit: int
+    session: Session,
+    worker: str,
+    now: datetime,
+    cycle: datetime | None,
+    lease: timedelta,
+    limit: int,
+    *,
+    article_attempts: int | None = None,
 ) -> list[str]:
-    """Lease to `worker` up to `limit` hosts that nobody holds (or whose lease ran out) and that have a due feed:
-    enabled, not backing off, not attempted since `cycle`. One indexed query however many feeds; commits."""
+    """Lease to `worker` up to `limit` hosts that nobody holds (or whose lease ran out) and that have a due feed
+    (enabled, not backing off, not attempted since `cycle`) or, when articles are fetched (`article_attempts`, the
+    most attempts an article gets), a due article page. Indexed queries however many feeds; commits."""
     hosts_of_feeds = select(col(Feed.host)).where(col(Feed.enabled).is_(True), col(Feed.host) != "").distinct()
     session.execute(
         pg_insert(HostLease).from_select(["host"], hosts_of_feeds).on_conflict_do_nothing()
     )  # a new feed, or one redirected to a new host, gets its lease row
-    due = select(col(Feed.id)).where(
-        col(Feed.host) == col(HostLease.host),
-        col(Feed.enabled).is_(True),
-        or_(col(Feed.next_check_at).is_(None), col(Feed.next_check_at) <= now),
-        *([or_(col(Feed.last_attempt_at).is_(None), col(Feed.last_attempt_at) < cycle)] if cycle else []),
+    due: ColumnElement[bool] = (
+        select(col(Feed.id))
+        .where(
+            col(Feed.host) == col(HostLease.host),
+            col(Feed.enabled).is_(True),
+            or_(col(Feed.next_check_at).is_(None), col(Feed.next_check_at) <= now),
+            *([or_(col(Feed.last_attempt_at).is_(None), col(Feed.last_attempt_at) < cycle)] if cycle else []),
+        )
+        .exists()
     )
+    if article_attempts is not None:  # pages are fetched by the worker holding their host, like feeds
+        pages_due = article_due(now, article_attempts)
+        unleased = ~select(col(HostLease.host)).where(col(HostLease.host) == col(Item.host)).exists()
+        session.execute(
+            pg_insert(HostLease)
+            .from_select(["host"], select(col(Item.host)).where(pages_due, col(Item.host) != "", unleased).distinct())
+            .on_conflict_do_nothing()
+        )
+        due = or_(due, select(col(Item.id)).where(col(Item.host) == col(HostLease.host), pages_due).exists())
     free = (
         session.execute(
             select(col(HostLease.host))
-            .where(or_(col(HostLease.until).is_(None), col(HostLease.until) < now), due.exists())
+            .where(or_(col(HostLease.until).is_(None), col(HostLease.until) < now), due)
             .order_by(col(HostLease.host))
             .limit(limit)
             .with_for_update(of=HostLease, skip_locked=True)

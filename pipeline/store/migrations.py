@@ -463,6 +463,28 @@ def _0014_feed_hosts(op: Operations) -> None:
         conn.execute(feeds.update().where(feeds.c.id == sa.bindparam("b_id")).values(host=sa.bindparam("b_host")), rows)
 
 
+def _0015_item_hosts(op: Operations) -> None:
+    """Each item's article host as a column: workers lease article hosts as they lease feed hosts, so that a page
+    host that several feeds link to (or that another worker's feeds live on) sees one worker's `per_host` at a
+    time, and a claim finds the hosts with due articles by index."""
+    from urllib.parse import urlsplit
+
+    op.add_column("items", sa.Column("host", sa.String(length=255), nullable=False, server_default=""))
+    conn = op.get_bind()
+    items = sa.table("items", sa.column("id", sa.Integer), sa.column("url", sa.String), sa.column("host", sa.String))
+    update = items.update().where(items.c.id == sa.bindparam("b_id")).values(host=sa.bindparam("b_host"))
+    after = 0
+    while rows := conn.execute(
+        sa.select(items.c.id, items.c.url).where(items.c.id > after).order_by(items.c.id).limit(5000)
+    ).all():
+        hosts = [{"b_id": i, "b_host": h} for i, u in rows if (h := (urlsplit(u or "").hostname or "").lower())]
+        if hosts:
+            conn.execute(update, hosts)
+        after = rows[-1][0]
+    op.create_index("ix_items_host_status", "items", ["host", "extraction_status"])
+    op.create_index("ix_items_host_recheck", "items", ["host", "recheck_at"])
+
+
 def _has_fts5(conn: Connection) -> bool:
     try:
         conn.exec_driver_sql("CREATE VIRTUAL TABLE temp.fts5_probe USING fts5(x)")
@@ -487,6 +509,7 @@ MIGRATIONS: list[Migration] = [
     ("0012_list_indexes", _0012_list_indexes),
     ("0013_workers", _0013_workers),
     ("0014_feed_hosts", _0014_feed_hosts),
+    ("0015_item_hosts", _0015_item_hosts),
 ]
 
 _TABLE = sa.Table(

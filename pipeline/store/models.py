@@ -104,11 +104,17 @@ class FetchAttempt(SQLModel, table=True):
 
 class Item(SQLModel, table=True):
     __tablename__ = "items"
+    # a worker's claim and its round look for the due articles of a host (store/leases.py, migration 0015)
+    __table_args__ = (
+        Index("ix_items_host_status", "host", "extraction_status"),
+        Index("ix_items_host_recheck", "host", "recheck_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True, max_length=2000)  # canonical URL, or guid:/hash: when the entry has none
     canonical_url: str | None = Field(default=None, max_length=2000)
     url: str | None = Field(default=None, max_length=2000)  # the link as first seen
+    host: str = Field(default="", max_length=255)  # of `url`: where its article page is fetched from
     guid: str | None = Field(default=None, max_length=2000, index=True)
     feed_id: int = Field(foreign_key="feeds.id", index=True)  # the first feed it was seen in
     title: str = _text()

@@ -19,7 +19,8 @@ from sqlmodel import Session, select
 from pipeline.store.db import open_store
 from pipeline.store.models import HostLease, Item
 from tests.support.commands import clean_environment, installed_command, unionwatch
-from tests.support.httpserver import LocalServer
+from tests.support.httpserver import LocalServer, Route
+from tests.support.paths import corpus_path
 
 HOSTS = ("127.0.0.2", "127.0.0.3", "127.0.0.4")
 FEEDS_PER_HOST = 3
@@ -101,6 +102,45 @@ def test_two_workers_fetch_each_feed_once_and_keep_each_host_polite(
         assert in_scope and all(i.story_id is not None for i in in_scope)
     engine.dispose()
     assert "workers:" not in unionwatch(settings.config_file, "status").stdout  # both stopped: none live
+
+
+@pytest.mark.postgres
+def test_article_pages_on_a_host_both_workers_feeds_link_to_are_fetched_once_and_one_at_a_time(
+    hosts: list[LocalServer], make_settings: Any, db_url: str
+) -> None:
+    """Feeds on two hosts, their articles on a third: each worker held one feed host and fetched its items' pages
+    at once, so the page host saw both workers' `per_host` together. Pages are leased by their host now."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("workers share a PostgreSQL database")
+    page = next(corpus_path("extraction", "ru-news-html").glob("*.html")).read_bytes()
+    pages = hosts[2]
+    feeds = []
+    for h in (0, 1):
+        for f in range(2):
+            name = f"h{h}f{f}"
+            links = [
+                pages.add(f"/{name}/{n}.html", Route(body=page, content_type="text/html", delay=0.3)) for n in range(3)
+            ]
+            entries = "".join(
+                f"<item><title>Belarus and Russia, report {n} of {name}</title><link>{link}</link></item>"
+                for n, link in enumerate(links)
+            )
+            body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>{name}</title>{entries}</channel></rss>'
+            feeds.append((name, hosts[h].add(f"/{name}.rss", body=body.encode())))
+    settings = make_settings(feeds, extract={"enabled": True, "workers": 0}, per_host=1)
+    first, second = worker(settings.config_file, "--hosts", "1"), worker(settings.config_file, "--hosts", "1")
+    outputs = [p.communicate(timeout=120) for p in (first, second)]
+    assert [p.returncode for p in (first, second)] == [0, 0], outputs
+    assert len(pages.routes) == 12
+    for route in pages.routes:
+        assert len(pages.requests_for(route)) == 1, (route, pages.requests_for(route))
+    arrivals = sorted(r.time for r in pages.requests)
+    assert all(b - a >= 0.25 for a, b in itertools.pairwise(arrivals)), arrivals  # per_host = 1 across both
+    engine = open_store(db_url)
+    with Session(engine) as session:
+        states = session.exec(select(Item.extraction_status)).all()
+    engine.dispose()
+    assert len(states) == 12 and "pending" not in states, states
 
 
 @pytest.mark.postgres

@@ -238,6 +238,32 @@ def test_migration_0010_sets_stored_doubtful_dates_aside(db_url: str) -> None:
     assert rows["none"].published_at is None and rows["none"].claimed_published_at is None
 
 
+def test_migration_0015_gives_stored_items_the_host_of_their_link(db_url: str) -> None:
+    """A worker leases an article page by its host: items stored before the column must have theirs."""
+    engine = make_engine(db_url)
+    migrations.upgrade(engine, until="0014_feed_hosts")
+    links = {"a": "https://News.Example.BY/a/1.html", "b": "http://127.0.0.4:8080/b", "c": None}
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO feeds (name, config_url, url, host, lang, tags, enabled, title, consecutive_failures) "
+                "VALUES ('f', 'http://f/', 'http://f/', 'f', 'ru', '', true, '', 0)"
+            )
+        )
+        for title, link in links.items():
+            conn.execute(
+                sa.text(
+                    "INSERT INTO items (key, url, feed_id, title, summary, content, author, first_seen_at) "
+                    "VALUES (:k, :u, 1, :title, '', '', '', :seen)"
+                ),
+                {"k": f"guid:{title}", "u": link, "title": title, "seen": datetime(2026, 1, 5, 9)},
+            )
+    migrations.upgrade(engine)
+    with engine.connect() as conn:
+        hosts = dict(conn.execute(sa.text("SELECT title, host FROM items")).all())
+    assert hosts == {"a": "news.example.by", "b": "127.0.0.4", "c": ""}
+
+
 def test_upgrade_until_a_step_already_applied_applies_nothing_after_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """Issue 16, 10."""
     engine = make_engine(f"sqlite:///{tmp_path / 'uw.db'}")
