@@ -44,11 +44,22 @@ def descendants_cpu(exclude: set[int] | None = None) -> float:
     return sum(seconds for pid, seconds in _descendant_cpu.items() if pid not in (exclude or set()))
 
 
-def watch_descendants(exclude: set[int] | None = None, interval: float = 0.05) -> None:
+def watch_descendants(
+    exclude: set[int] | None = None, interval: float = 0.05, exclude_names: frozenset[str] = frozenset()
+) -> None:
     """Sample the peak RSS (VmHWM) and the CPU time of every process below this one, pool workers and
-    forkserver included (workers are the forkserver's children: RUSAGE_CHILDREN never sees them)."""
+    forkserver included (workers are the forkserver's children: RUSAGE_CHILDREN never sees them). The processes
+    in `exclude`, those below them, and those named in `exclude_names` (a database server the benchmark
+    started: "postgres") are left out."""
     me = os.getpid()
     skip = exclude or set()
+
+    def name_of(pid: int) -> str:
+        try:
+            with open(f"/proc/{pid}/comm") as fh:
+                return fh.read().strip()
+        except OSError:
+            return ""
 
     def parent_of(pid: int) -> int:
         try:
@@ -64,9 +75,9 @@ def watch_descendants(exclude: set[int] | None = None, interval: float = 0.05) -
                     continue
                 pid, hops = int(entry), 0
                 ancestor = parent_of(pid)
-                while ancestor not in (0, 1, me) and hops < 5:
+                while ancestor not in (0, 1, me) and ancestor not in skip and hops < 5:
                     ancestor, hops = parent_of(ancestor), hops + 1
-                if ancestor != me or pid in skip:
+                if ancestor != me or (exclude_names and name_of(pid) in exclude_names):
                     continue
                 try:
                     with open(f"/proc/{pid}/stat") as fh:

@@ -6,13 +6,14 @@ run: the latency bound (rounds of requests the limits allow × latency), feedpar
 in one process, and a bare asyncio + httpx + feedparser loop over the same loopback feeds under the same
 limits, which is what a crawl costs before it stores, classifies or keeps any health.
 
-    python benchmarks/crawl.py [--feeds 200] [--items 20] [--hosts 50] [--latency 0.25] [--runs 3]
+    python benchmarks/crawl.py [--feeds 200] [--items 20] [--hosts 50] [--latency 0.25] [--runs 3] [--postgres]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import math
 import os
 import re
@@ -30,11 +31,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import feedparser
 import httpx
+from sqlalchemy.engine import Engine
 
 from benchmarks._common import CORPUS, descendants_cpu, need, peak_rss_mb, serve_in_child, watch_descendants
 from pipeline.jobs.crawl import CrawlOptions, crawl, settle
 from pipeline.settings import FetchSettings, load_settings
 from pipeline.store.db import open_store
+from tests.support.postgres import Unavailable, new_database, running_postgres
 
 
 def make_feed(template: bytes, index: int, items: int) -> bytes:
@@ -106,13 +109,29 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=None, help="default: the shipped setting")
     parser.add_argument("--per-host", type=int, default=None, help="default: the shipped setting")
     parser.add_argument("--runs", type=int, default=3, help="cold crawls and bare loops, alternating")
+    parser.add_argument(
+        "--postgres", action="store_true", help="store in a PostgreSQL server started here (its CPU not counted)"
+    )
     args = parser.parse_args()
+    with contextlib.ExitStack() as stack:
+        base = ""
+        if args.postgres:
+            try:
+                base = stack.enter_context(running_postgres())
+            except Unavailable as exc:
+                print(f"skipped: no PostgreSQL server could be started ({exc})")
+                return
+        measure(args, base)
+
+
+def measure(args: argparse.Namespace, postgres: str) -> None:
 
     template = need(CORPUS / "feeds" / "tut.by_newscloning" / "news.tut.by_all.rss").read_bytes()
     bodies = [make_feed(template, i, args.items) for i in range(args.feeds)]
     routes = [(i % args.hosts, f"/feed{i}.rss", body, f'"v{i}"') for i, body in enumerate(bodies)]
     port, hosts, server_pid = serve_in_child(args.hosts, args.latency, routes)
-    watch_descendants(exclude={server_pid} if server_pid else None)
+    # the database server's processes are not the crawl's: the target compares the client side
+    watch_descendants(exclude={server_pid} if server_pid else None, exclude_names=frozenset({"postgres"}))
     feeds_toml = []
     per_host_count: dict[int, int] = {}
     for index, path, _, _ in routes:
@@ -126,6 +145,7 @@ def main() -> None:
     cpu_bare: list[float] = []
     cpu_main: list[float] = []  # of cpu_cold: this process (fetching, storing, settling)
     cpu_settle: list[float] = []  # of cpu_main: stories, figures and search tokens after the fetches
+    engines: list[Engine] = []  # disposed at the end: a PostgreSQL server stops only once its clients have gone
     with tempfile.TemporaryDirectory() as tmp:
         for run in range(args.runs):
             folder = Path(tmp) / f"run{run}"
@@ -138,13 +158,16 @@ def main() -> None:
                 fetch.append(f"per_host = {args.per_host}")
             (folder / "unionwatch.toml").write_text(
                 # the feed stage alone: articles are benchmarked by benchmarks/extract.py
-                'feeds = "feeds.toml"\ndata_dir = "data"\n[extract]\nenabled = false\n[fetch]\n'
+                'feeds = "feeds.toml"\ndata_dir = "data"\n'
+                + (f'database_url = "{new_database(postgres, "crawl")}"\n' if postgres else "")
+                + "[extract]\nenabled = false\n[fetch]\n"
                 + "\n".join(fetch)
                 + "\n",
                 encoding="utf-8",
             )
             settings = load_settings(folder / "unionwatch.toml")
             engine = open_store(settings.db_url)
+            engines.append(engine)
             limits = settings.fetch
 
             c0 = cpu_seconds(server_pid)
@@ -190,12 +213,15 @@ def main() -> None:
         warm_requests = total_requests - before - cold_requests
     hosts.send("stop")
     hosts.recv()
+    for each in engines:
+        each.dispose()
     own, child = peak_rss_mb()
     bound = max(latency_bound, parse_bound)
     load = " ".join(f"{n:.2f}" for n in os.getloadavg())
     print(
         f"feeds {args.feeds} × {args.items} items on {args.hosts} hosts, latency {args.latency * 1000:.0f} ms, "
-        f"concurrency {limits.concurrency}, per host {limits.per_host}; {args.runs} runs; load average {load}"
+        f"concurrency {limits.concurrency}, per host {limits.per_host}; {args.runs} runs; load average {load}; "
+        + ("PostgreSQL on this machine (its processes' CPU not counted)" if postgres else "SQLite")
     )
     print(f"cold crawl: {spread(colds)}; {cold.items_new} items new; {cold_requests} requests; {cold.failed} failed")
     print(
