@@ -139,6 +139,15 @@ def test_a_reprint_of_a_corrected_item_follows_the_correction() -> None:
     assert model.recall(learned.stem_slots("Gas price", "Belarus will pay 128 dollars for gas in 2026.")) is None
 
 
+@pytest.mark.parametrize(
+    ("positives", "expected"),
+    [(25, "lexicon"), (200, "model")],  # 0.02 F1 is less than one item of 25, more than the margin with 200
+)
+def test_the_model_replaces_the_lexicon_only_when_it_wins_by_more_than_one_item(positives: int, expected: str) -> None:
+    scores = {"lexicon": 0.90, "model": 0.92, "and": 0.88, "or": 0.85}
+    assert learned.chosen_mode(scores, positives) == expected
+
+
 def test_the_model_file_round_trips() -> None:
     model = learned.loads((ROOT / "baseline" / "model.npz").read_bytes())
     again = learned.loads(learned.dumps(model))
