@@ -249,6 +249,7 @@ class Classifier:
             evidence = tuple(clip(sentences[i], EVIDENCE_LIMIT) for i, _ in sorted(best))
             terms = tuple(sorted(h.terms, key=lambda t: -h.terms[t]))[:6]
             matches.append(TopicMatch(topic.id, round(score, 2), evidence, terms))
+        matches = _without_settings(matches, ts)
         matches.sort(key=lambda m: -m.score)
         lexicon = Classification(True, round(relevance, 2), tuple(matches), why, raw)
         return self._second_opinion(lexicon, hits, sentences, stems_seen) if self.model else lexicon
@@ -362,3 +363,18 @@ def keyword_baseline(topic_set: TopicSet, title: str, text: str) -> Classificati
         if any(t.text.replace("*", "").lower() in blob for t in topic.terms)
     ]
     return Classification(True, 1.0, tuple(found))
+
+
+YIELD_RATIO = 2.0  # a narrower topic this many times as strong makes a broader one its setting, not a subject
+
+
+def _without_settings(matches: list[TopicMatch], ts: TopicSet) -> list[TopicMatch]:
+    """Drop a topic that `yields_to` a narrower one scoring at least YIELD_RATIO times as high: "integration"
+    and the Union State's name run through every programme and tax item, and there they are its setting."""
+    scores = {m.topic: m.score for m in matches}
+    kept = []
+    for match in matches:
+        narrower = max((scores.get(t, 0.0) for t in ts.get(match.topic).yields_to), default=0.0)
+        if narrower < YIELD_RATIO * match.score:
+            kept.append(match)
+    return kept

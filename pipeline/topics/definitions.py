@@ -34,6 +34,9 @@ class Topic:
     away_factor: float = 1.0  # ... to count fully; elsewhere it counts this much
     context: tuple[Term, ...] = ()  # words that add to the topic only where one of its own terms is present
     weight: float = 1.0  # how much a story on it counts toward the digest's lead, beside how widely it ran
+    # narrower topics this one is the setting of: where one of them scores at least twice as high, this topic
+    # is a passing mention (political integration around a programme or tax item: GUIDE.md's rule)
+    yields_to: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,7 @@ def load_topics(path: Path, weights: dict[str, dict[str, float]] | None = None) 
                     away,
                     context,
                     float(raw.get("weight", 1.0)),
+                    tuple(str(t) for t in raw.get("yields_to", [])),
                 )
             )
         gate_raw = data.get("gate", {})
@@ -139,6 +143,11 @@ def load_topics(path: Path, weights: dict[str, dict[str, float]] | None = None) 
         missing = [t for t in NAMED if t not in {x.id for x in topics}]
         if missing:
             raise ConfigError(f"topics: {path}: the owner's topics must be defined: missing {', '.join(missing)}")
+        known = {x.id for x in topics}
+        for topic in topics:
+            unknown = [t for t in topic.yields_to if t not in known or t == topic.id]
+            if unknown:
+                raise ConfigError(f"topics: {path}: topic {topic.id}: yields_to names no other topic: {unknown[0]!r}")
         return TopicSet(
             topics=tuple(topics),
             gate=gate,

@@ -110,6 +110,16 @@ def test_topics_file_errors_name_the_file(tmp_path: Path) -> None:
         load_topics(bad)
 
 
+def test_a_topic_that_yields_to_an_unknown_topic_is_refused(tmp_path: Path) -> None:
+    shipped = (Path(__file__).resolve().parents[2] / "config" / "topics.toml").read_text(encoding="utf-8")
+    bad = tmp_path / "topics.toml"
+    bad.write_text(shipped.replace('yields_to = ["union-programmes",', 'yields_to = ["union-programs",'), "utf-8")
+    with pytest.raises(
+        Exception, match=r"topic political-integration: yields_to names no other topic: 'union-programs'"
+    ):
+        load_topics(bad)
+
+
 def test_crawl_classifies_every_new_item_and_cli_shows_why(server: LocalServer, make_settings) -> None:  # type: ignore[no-untyped-def]
     body = corpus_path("feeds", "tut.by_newscloning", "news.tut.by_all.rss").read_bytes()
     settings = make_settings([("TUT.BY", server.add("/t.rss", body=body))])

@@ -52,6 +52,16 @@ CASES = [
      "Урад Беларусі і Расіі абмеркаваў выкананне саюзных праграм. Савет Міністраў Саюзнай дзяржавы зацвердзіў "
      "бюджэт Саюзнай дзяржавы на наступны год.",
      True, ["union-programmes"], []),
+    ("integration is the setting of a programme item, not its subject",
+     "Russia and Belarus approve the union programmes",
+     "The governments of Russia and Belarus approved the union programmes of integration of the Union State. The "
+     "union programmes cover customs, energy and transport; the union programmes are funded from the budget.",
+     True, ["union-programmes"], ["political-integration"]),
+    ("a summit on the union's future keeps both",
+     "Putin and Lukashenko discuss deeper integration and sign union programmes",
+     "The presidents of Russia and Belarus discussed deeper integration, sovereignty and the future of the Union "
+     "State, and signed the union programmes.",
+     True, ["political-integration"], []),
     ("anti-Russian names Russia",
      "Anti-Russian rhetoric in Belarus has increased",
      "Officials in Minsk warned that anti-Russian rhetoric in Belarus is being fuelled from abroad.",
