@@ -26,8 +26,9 @@ def command(
 ) -> None:
     """Crawl alongside other workers, on this host or others, against one PostgreSQL database.
 
-    Each due feed is fetched by one worker: a worker claims the hosts of due feeds for a lease, crawls them,
-    and gives them back; a killed worker's hosts are taken over when its lease runs out.
+    Each due feed and article page is fetched by one worker: a worker claims the hosts of due feeds and pages
+    for a lease, fetches them, and gives them back; a killed worker's hosts are taken over when its lease runs
+    out.
     """
     from pipeline.jobs.worker import work
 

@@ -2,9 +2,9 @@
 
 The unit a worker claims is a host's due feeds and article pages, not a feed: a host leased to one worker is
 fetched by that worker alone, so the `per_host` limit each worker keeps holds across all of them together, with
-no shared counter to keep right. A lease is taken with `SELECT … FOR UPDATE SKIP LOCKED` (two workers claiming at once
-each skip the rows the other holds) and ends when its worker releases it, or when its time is up: a killed
-worker's hosts go to the next worker that asks. PostgreSQL's own row locks do the queueing; a task-queue
+no shared counter to keep right. A lease is taken with `SELECT … FOR UPDATE SKIP LOCKED` (two workers claiming
+at once each skip the rows the other holds) and ends when its worker releases it, or when its time is up: a
+killed worker's hosts go to the next worker that asks. PostgreSQL's own row locks do the queueing; a task-queue
 library (procrastinate) would add a second schema, a second worker model and jobs we would still have to map
 back to feeds and hosts.
 """

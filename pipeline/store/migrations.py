@@ -446,41 +446,37 @@ def _0013_workers(op: Operations) -> None:
     )
 
 
+def _add_host_column(op: Operations, table_name: str) -> None:
+    """A `host` column on `table_name`, filled from each row's `url` (lower-cased host name, "" without one), in
+    batches of 5,000 rows so that a large store is not read into memory at once."""
+    from urllib.parse import urlsplit
+
+    op.add_column(table_name, sa.Column("host", sa.String(length=255), nullable=False, server_default=""))
+    conn = op.get_bind()
+    table = sa.table(table_name, sa.column("id", sa.Integer), sa.column("url", sa.String), sa.column("host", sa.String))
+    update = table.update().where(table.c.id == sa.bindparam("b_id")).values(host=sa.bindparam("b_host"))
+    after = 0
+    while rows := conn.execute(
+        sa.select(table.c.id, table.c.url).where(table.c.id > after).order_by(table.c.id).limit(5000)
+    ).all():
+        hosts = [{"b_id": i, "b_host": h} for i, u in rows if (h := (urlsplit(u or "").hostname or "").lower())]
+        if hosts:
+            conn.execute(update, hosts)
+        after = rows[-1][0]
+
+
 def _0014_feed_hosts(op: Operations) -> None:
     """Each feed's host as a column, so a worker's claim finds the hosts with due feeds in one indexed query
     instead of reading every due feed (benchmarks/claims.py: 88 % of the time in the database at 20,000 feeds)."""
-    from urllib.parse import urlsplit
-
-    op.add_column("feeds", sa.Column("host", sa.String(length=255), nullable=False, server_default=""))
+    _add_host_column(op, "feeds")
     op.create_index("ix_feeds_host", "feeds", ["host"])
-    conn = op.get_bind()
-    feeds = sa.table("feeds", sa.column("id", sa.Integer), sa.column("url", sa.String), sa.column("host", sa.String))
-    rows = [
-        {"b_id": i, "b_host": (urlsplit(u).hostname or "").lower()}
-        for i, u in conn.execute(sa.select(feeds.c.id, feeds.c.url))
-    ]
-    if rows:
-        conn.execute(feeds.update().where(feeds.c.id == sa.bindparam("b_id")).values(host=sa.bindparam("b_host")), rows)
 
 
 def _0015_item_hosts(op: Operations) -> None:
     """Each item's article host as a column: workers lease article hosts as they lease feed hosts, so that a page
     host that several feeds link to (or that another worker's feeds live on) sees one worker's `per_host` at a
     time, and a claim finds the hosts with due articles by index."""
-    from urllib.parse import urlsplit
-
-    op.add_column("items", sa.Column("host", sa.String(length=255), nullable=False, server_default=""))
-    conn = op.get_bind()
-    items = sa.table("items", sa.column("id", sa.Integer), sa.column("url", sa.String), sa.column("host", sa.String))
-    update = items.update().where(items.c.id == sa.bindparam("b_id")).values(host=sa.bindparam("b_host"))
-    after = 0
-    while rows := conn.execute(
-        sa.select(items.c.id, items.c.url).where(items.c.id > after).order_by(items.c.id).limit(5000)
-    ).all():
-        hosts = [{"b_id": i, "b_host": h} for i, u in rows if (h := (urlsplit(u or "").hostname or "").lower())]
-        if hosts:
-            conn.execute(update, hosts)
-        after = rows[-1][0]
+    _add_host_column(op, "items")
     op.create_index("ix_items_host_status", "items", ["host", "extraction_status"])
     op.create_index("ix_items_host_recheck", "items", ["host", "recheck_at"])
 

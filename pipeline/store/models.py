@@ -269,7 +269,7 @@ class Delivery(SQLModel, table=True):
 
 class HostLease(SQLModel, table=True):
     """Which worker fetches from a host until when: the unit of work shared between workers on several machines
-    is a host's due feeds, so no host sees more than one worker's `per_host` requests at once."""
+    is a host's due feeds and article pages, so no host sees more than one worker's `per_host` requests at once."""
 
     __tablename__ = "host_leases"
 

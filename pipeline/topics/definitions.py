@@ -140,10 +140,10 @@ def load_topics(path: Path, weights: dict[str, dict[str, float]] | None = None) 
             shorthand=group("shorthand"),
         )
         options = data.get("classifier", {})
-        missing = [t for t in NAMED if t not in {x.id for x in topics}]
+        known = {x.id for x in topics}
+        missing = [t for t in NAMED if t not in known]
         if missing:
             raise ConfigError(f"topics: {path}: the owner's topics must be defined: missing {', '.join(missing)}")
-        known = {x.id for x in topics}
         for topic in topics:
             unknown = [t for t in topic.yields_to if t not in known or t == topic.id]
             if unknown:
