@@ -349,7 +349,9 @@ def _record_success(
         changes["etag"] = body.etag
     stored = item_store.StoredEntries([], 0)
     if parsed is not None:
-        stored = item_store.store_entries(session, feed_id, parsed.entries, now)
+        stored = item_store.store_entries(
+            session, feed_id, parsed.entries, now, feed_host=host_of(body.permanent_url or attempt.feed.url)
+        )
         topic_store.save_new(
             session,
             [(i, verdicts[k]) for i, k in zip(stored.new_ids, stored.new_keys, strict=True) if k in verdicts],

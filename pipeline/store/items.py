@@ -25,11 +25,16 @@ class StoredEntries:
     new_keys: list[str] = field(default_factory=list)  # the entry key of each new id, in the same order
 
 
-def store_entries(session: Session, feed_id: int, entries: tuple[Entry, ...], now: datetime) -> StoredEntries:
+def store_entries(
+    session: Session, feed_id: int, entries: tuple[Entry, ...], now: datetime, *, feed_host: str = ""
+) -> StoredEntries:
     """Insert unknown entries and touch known ones; the caller commits (one transaction per feed).
 
     An entry is known when its key (canonical URL, else GUID) is stored, or when this feed already gave an
     item with the same GUID (a feed that changes its links keeps its GUIDs).
+
+    An item's `host` is the host of its link, which is where its page is fetched; an entry without a link takes
+    its feed's host (`feed_host`), so that the worker holding that host finishes it if another worker died first.
     """
     unique: dict[str, Entry] = {}
     for entry in entries:
@@ -68,7 +73,7 @@ def store_entries(session: Session, feed_id: int, entries: tuple[Entry, ...], no
                     "key": e.key,
                     "canonical_url": e.canonical_url,
                     "url": e.link,
-                    "host": host_of(e.link or ""),
+                    "host": host_of(e.link or "") or feed_host,
                     "guid": e.guid,
                     "feed_id": feed_id,
                     "title": e.title,

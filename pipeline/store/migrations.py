@@ -481,6 +481,16 @@ def _0015_item_hosts(op: Operations) -> None:
     op.create_index("ix_items_host_recheck", "items", ["host", "recheck_at"])
 
 
+def _0016_linkless_item_hosts(op: Operations) -> None:
+    """Items without a link (or one without a host) take their feed's host: 0015 left them "", which no worker
+    claims, so one that a killed worker left pending stayed pending for good."""
+    op.execute(
+        "UPDATE items SET host = (SELECT feeds.host FROM feeds WHERE feeds.id = items.feed_id) "
+        "WHERE host = '' "
+        "AND EXISTS (SELECT 1 FROM feeds WHERE feeds.id = items.feed_id)"
+    )
+
+
 def _has_fts5(conn: Connection) -> bool:
     try:
         conn.exec_driver_sql("CREATE VIRTUAL TABLE temp.fts5_probe USING fts5(x)")
@@ -506,6 +516,7 @@ MIGRATIONS: list[Migration] = [
     ("0013_workers", _0013_workers),
     ("0014_feed_hosts", _0014_feed_hosts),
     ("0015_item_hosts", _0015_item_hosts),
+    ("0016_linkless_item_hosts", _0016_linkless_item_hosts),
 ]
 
 _TABLE = sa.Table(

@@ -114,7 +114,7 @@ class Item(SQLModel, table=True):
     key: str = Field(unique=True, max_length=2000)  # canonical URL, or guid:/hash: when the entry has none
     canonical_url: str | None = Field(default=None, max_length=2000)
     url: str | None = Field(default=None, max_length=2000)  # the link as first seen
-    host: str = Field(default="", max_length=255)  # of `url`: where its article page is fetched from
+    host: str = Field(default="", max_length=255)  # of `url` (else its feed's): whose worker handles it
     guid: str | None = Field(default=None, max_length=2000, index=True)
     feed_id: int = Field(foreign_key="feeds.id", index=True)  # the first feed it was seen in
     title: str = _text()

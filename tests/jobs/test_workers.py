@@ -143,6 +143,43 @@ def test_article_pages_on_a_host_both_workers_feeds_link_to_are_fetched_once_and
     assert len(states) == 12 and "pending" not in states, states
 
 
+def test_items_without_a_link_a_killed_worker_left_pending_are_finished_by_the_next(
+    hosts: list[LocalServer], make_settings: Any, db_url: str
+) -> None:
+    """An entry without a link has no page host; it is handled by whoever holds its feed's host, so one left
+    pending when its worker died is not left pending for good."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("workers share a PostgreSQL database")
+    text = "Belarus and Russia agreed the union programmes for the next three years. " * 30
+    entries = "".join(
+        f"<item><title>Union programme {n}</title><guid isPermaLink='false'>p{n}</guid>"
+        f"<content:encoded>{text if n % 2 else 'Belarus and Russia.'}</content:encoded></item>"
+        for n in range(4)
+    )
+    body = (
+        '<?xml version="1.0"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">'
+        f"<channel><title>p</title>{entries}</channel></rss>"
+    )
+    settings = make_settings([("p", hosts[0].add("/p.rss", body=body.encode()))], extract={"enabled": True})
+    first = worker(settings.config_file)
+    assert first.wait(timeout=60) == 0
+    engine = open_store(db_url)
+    with Session(engine) as session:  # what a worker killed between storing the items and handling them leaves
+        assert {i.host for i in session.exec(select(Item)).all()} == {HOSTS[0]}
+        for item in session.exec(select(Item)).all():
+            item.extraction_status, item.extraction_attempts = "pending", 0
+            session.add(item)
+        session.commit()
+
+    second = worker(settings.config_file)
+    _out, err = second.communicate(timeout=60)
+    assert second.returncode == 0, err
+    with Session(engine) as session:
+        states = sorted(str(i.extraction_status) for i in session.exec(select(Item)).all())
+    engine.dispose()
+    assert states == ["feed", "feed", "no_link", "no_link"], states
+
+
 @pytest.mark.postgres
 def test_a_killed_workers_hosts_are_taken_over_when_its_lease_ends(
     hosts: list[LocalServer], make_settings: Any, db_url: str

@@ -238,7 +238,7 @@ def test_migration_0010_sets_stored_doubtful_dates_aside(db_url: str) -> None:
     assert rows["none"].published_at is None and rows["none"].claimed_published_at is None
 
 
-def test_migration_0015_gives_stored_items_the_host_of_their_link(db_url: str) -> None:
+def test_migrations_0015_and_0016_give_stored_items_the_host_of_their_link_else_of_their_feed(db_url: str) -> None:
     """A worker leases an article page by its host: items stored before the column must have theirs."""
     engine = make_engine(db_url)
     migrations.upgrade(engine, until="0014_feed_hosts")
@@ -258,10 +258,14 @@ def test_migration_0015_gives_stored_items_the_host_of_their_link(db_url: str) -
                 ),
                 {"k": f"guid:{title}", "u": link, "title": title, "seen": datetime(2026, 1, 5, 9)},
             )
-    migrations.upgrade(engine)
+    migrations.upgrade(engine, until="0015_item_hosts")
     with engine.connect() as conn:
         hosts = dict(conn.execute(sa.text("SELECT title, host FROM items")).all())
     assert hosts == {"a": "news.example.by", "b": "127.0.0.4", "c": ""}
+    migrations.upgrade(engine)  # 0016: an item without a link is handled by whoever holds its feed's host
+    with engine.connect() as conn:
+        hosts = dict(conn.execute(sa.text("SELECT title, host FROM items")).all())
+    assert hosts == {"a": "news.example.by", "b": "127.0.0.4", "c": "f"}
 
 
 def test_upgrade_until_a_step_already_applied_applies_nothing_after_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
