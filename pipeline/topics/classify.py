@@ -62,6 +62,7 @@ class Classifier:
         self.topic_set = topic_set
         self.model = model
         self._near = {t.id: (t.near, t.away_factor) for t in topic_set.topics if t.near}
+        self._union_names = {t.text for t in topic_set.gate.union}
         self._seen: dict[str, tuple[tuple[Term, str, float], ...]] = {}
         self._exact: dict[str, list[tuple[Term, str, float]]] = defaultdict(list)
         self._prefix: dict[str, list[tuple[Term, str, float]]] = defaultdict(list)
@@ -73,8 +74,11 @@ class Classifier:
         ):
             for term in terms:
                 self._add(term, group, term.weight)
+        self._context_floor: dict[str, float] = {}
         for topic in topic_set.topics:
             boosts = topic_set.weights.get(topic.id, {})
+            if topic.context and topic.terms:
+                self._context_floor[topic.id] = min(t.weight * boosts.get(t.text, 1.0) for t in topic.terms)
             for term in topic.terms:
                 self._add(term, topic.id, term.weight * boosts.get(term.text, 1.0))
             for term in topic.exclude:
@@ -110,6 +114,11 @@ class Classifier:
         Where two terms of one group cover the same word (налог* and налогооблож*, tax* and taxation, a phrase
         and its head word), the longer match wins, then the heavier: one word is one mention, whatever the
         lexicon's overlaps.
+
+        The Union State's name inside another topic's phrase ("the Union State budget", "безопасность Союзного
+        государства") qualifies that topic's subject: it is not also a mention of the Union State as a topic
+        (GUIDE.md's passing mention). Matches come in order, the longest first, so a phrase that begins with or
+        before the name is seen before it.
         """
         for index, sentence in enumerate(sentences):
             tokens = words(sentence)
@@ -133,11 +142,20 @@ class Classifier:
             ]
             found.sort(key=lambda m: (m[0], -(m[1] - m[0]), -m[4], -len(m[2].parts[0][0])))
             covered: dict[str, set[int]] = defaultdict(set)
+            phrases: list[tuple[int, int, str]] = []  # the topics' multi-word matches so far: (start, end, topic)
             for i, end, term, group, weight in found:
                 span = range(i, end)
-                if covered[group].isdisjoint(span):
-                    covered[group].update(span)
-                    yield index, term, group, weight
+                if not covered[group].isdisjoint(span):
+                    continue
+                if group[0] not in "@~!":
+                    if term.text in self._union_names and any(
+                        g != group and s < end and i < e and (s < i or e > end) for s, e, g in phrases
+                    ):
+                        continue  # the Union State's budget, programmes, security: another topic's subject
+                    if end - i > 1:
+                        phrases.append((i, end, group))
+                covered[group].update(span)
+                yield index, term, group, weight
 
     def at_home(self, url: str, lang: str = "") -> bool:
         """Whether the item comes from a Belarusian or Russian outlet (its link's host), or is in Belarusian:
@@ -202,9 +220,11 @@ class Classifier:
             implied = "Russia" if belarus > 0 else "Belarus"
             belarus, russia = max(belarus, home_pair), max(russia, home_pair)
             pair += home_pair
-        for topic in ts.topics:  # context words count only beside the topic's own words
+        # context words count only beside the topic's own words, and more of them than one mention of its lightest
+        # term: the Union State named once in passing (a "see also" link) gives "talks" or "союз" nothing to add to
+        for topic in ts.topics:
             own, context = hits[topic.id], hits.pop("~" + topic.id, None)
-            if context is not None and own.score > 0:
+            if context is not None and own.score > self._context_floor.get(topic.id, 0.0):
                 own.score += context.score
                 for index, gain in context.by_sentence.items():
                     own.by_sentence[index] += gain
