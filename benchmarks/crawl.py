@@ -157,8 +157,9 @@ def measure(args: argparse.Namespace, postgres: str) -> None:
             if args.per_host:
                 fetch.append(f"per_host = {args.per_host}")
             (folder / "unionwatch.toml").write_text(
-                # the feed stage alone: articles are benchmarked by benchmarks/extract.py
-                'feeds = "feeds.toml"\ndata_dir = "data"\n'
+                # the feed stage alone: articles are benchmarked by benchmarks/extract.py; the core, without the
+                # optional story matcher by meaning (about ten items a second: `eval-stories --meaning` measures it)
+                'feeds = "feeds.toml"\ndata_dir = "data"\nstory_meaning = "off"\n'
                 + (f'database_url = "{new_database(postgres, "crawl")}"\n' if postgres else "")
                 + "[extract]\nenabled = false\n[fetch]\n"
                 + "\n".join(fetch)

@@ -89,7 +89,8 @@ def main() -> None:
         )
         (folder_tmp / "feeds.toml").write_text(feeds_toml, encoding="utf-8")
         (folder_tmp / "unionwatch.toml").write_text(
-            'feeds = "feeds.toml"\ndata_dir = "data"\nallow_private_urls = true\n', encoding="utf-8"
+            'feeds = "feeds.toml"\ndata_dir = "data"\nallow_private_urls = true\nstory_meaning = "off"\n',
+            encoding="utf-8",
         )
         settings = load_settings(folder_tmp / "unionwatch.toml")
         engine = open_store(settings.db_url)

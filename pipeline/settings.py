@@ -135,6 +135,11 @@ class Settings(BaseSettings):
         "30 6 * * 1", description="crontab expression for retraining the learned model on new corrections"
     )
     misfire_grace: int = Field(6 * 3600, ge=1, description="seconds a missed scheduled run may still start late")
+    story_meaning: Literal["auto", "on", "off"] = Field(
+        "auto",
+        description="match stories by the meaning of their leads too (the optional extra 'meaning'): auto uses it "
+        "when installed",
+    )
 
     @field_validator("mail_to", mode="before")
     @classmethod

@@ -54,9 +54,12 @@ def make_settings(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch):
         *,
         extract: dict[str, object] | None = None,
         allow_private: bool | None = None,
+        story_meaning: str = "off",
         **fetch: object,
     ) -> Settings:
-        """Articles are off unless `extract` is given: the ingest tests look at feeds alone."""
+        """Articles are off unless `extract` is given: the ingest tests look at feeds alone. Stories are matched
+        by their keys alone unless `story_meaning` says otherwise, so that no test's counts depend on whether
+        the optional extra is installed."""
         feeds_file = tmp_path / "feeds.toml"
         feeds_file.write_text(
             "".join(f'[[feed]]\nname = "{name}"\nurl = "{url}"\nlang = "ru"\n\n' for name, url in feeds),
@@ -68,6 +71,7 @@ def make_settings(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch):
         config.write_text(
             f'feeds = "feeds.toml"\ndata_dir = "data"\ndigests_dir = "digests"\ndatabase_url = "{db_url}"\n'
             f"allow_private_urls = {_toml(bool(extract) if allow_private is None else allow_private)}\n"
+            f'story_meaning = "{story_meaning}"\n'
             f"[fetch]\n{fetch_lines}[extract]\n{extract_lines}",
             encoding="utf-8",
         )

@@ -108,3 +108,17 @@ def test_a_login_without_encryption_is_refused_when_read(tmp_path: Path) -> None
     with pytest.raises(ConfigError, match=r"key 'smtp_user': .*password in clear text; use starttls or tls"):
         load_settings(write(tmp_path, 'smtp_security = "none"\nsmtp_user = "desk"\n'))
     assert load_settings(write(tmp_path, 'smtp_security = "none"\n')).smtp_user == ""
+
+
+def test_story_meaning_on_without_the_extra_is_one_line_naming_the_setting_and_auto_falls_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pipeline.articles import meaning
+    from pipeline.errors import ConfigError
+    from pipeline.jobs.stories import uses_meaning
+
+    monkeypatch.setattr(meaning, "available", lambda: False)
+    with pytest.raises(ConfigError, match=r"story_meaning = \"on\" needs the optional extra") as raised:
+        uses_meaning("on")
+    assert "\n" not in str(raised.value)
+    assert uses_meaning("auto") is False and uses_meaning("off") is False

@@ -7,8 +7,11 @@ Two figures: `pairs` asks the matcher about each labelled pair alone (what it de
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -62,6 +65,21 @@ def read_items(path: Path) -> dict[str, EventItem]:
             n, when, title, str(raw.get("text") or ""), source, str(raw.get("lang") or "")
         )
     return items
+
+
+def with_meaning(items: dict[str, EventItem], progress: Callable[[int, int], None]) -> dict[str, EventItem]:
+    """The items with their vectors (the optional extra), embedded in batches on every core."""
+    from pipeline.articles.meaning import Embedder, text_of
+
+    embedder = Embedder(threads=os.cpu_count() or 1)
+    keys = list(items)
+    out: dict[str, EventItem] = {}
+    for start in range(0, len(keys), 256):
+        chunk = keys[start : start + 256]
+        vectors = embedder.vectors([text_of(items[k]) for k in chunk])
+        out.update((k, dataclasses.replace(items[k], vector=v)) for k, v in zip(chunk, vectors, strict=True))
+        progress(len(out), len(keys))
+    return out
 
 
 def measure(pairs: list[Pair], items: dict[str, EventItem], threshold: float = SAME_EVENT) -> dict[str, Any]:

@@ -213,13 +213,23 @@ def eval_command(app: AppContext, file: Path, as_json: bool, confusions: Path | 
     help="The corpus items the pairs name (JSONL with id, dataset, lang, date, url, title, text).",
 )
 @click.option("--threshold", type=float, default=None, help="Similarity for one story (default: the matcher's).")
+@click.option(
+    "--meaning",
+    is_flag=True,
+    help="Match by the meaning of the leads too (the optional extra 'meaning'); embeds every item first.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def eval_stories_command(pairs: Path, items_file: Path, threshold: float | None, as_json: bool) -> None:
+def eval_stories_command(pairs: Path, items_file: Path, threshold: float | None, meaning: bool, as_json: bool) -> None:
     """Score the story matcher on labelled same-event / different-event pairs: pairwise precision and recall."""
     from pipeline.articles.events import SAME_EVENT
-    from pipeline.articles.story_eval import measure, read_items, read_pairs
+    from pipeline.articles.story_eval import measure, read_items, read_pairs, with_meaning
+    from pipeline.jobs.stories import uses_meaning
 
-    report = measure(read_pairs(pairs), read_items(items_file), SAME_EVENT if threshold is None else threshold)
+    items = read_items(items_file)
+    if meaning and uses_meaning("on"):
+        items = with_meaning(items, lambda done, total: click.echo(f"meaning: {done:,} of {total:,} items", err=True))
+    report = measure(read_pairs(pairs), items, SAME_EVENT if threshold is None else threshold)
+    report["meaning"] = meaning
     if as_json:
         print_json(report)
         return
@@ -230,5 +240,5 @@ def eval_stories_command(pairs: Path, items_file: Path, threshold: float | None,
     click.echo(
         f"{report['pairs']} pairs ({report['same_event']} same event, {report['skipped']} skipped: items undated or "
         f"absent); threshold {report['threshold']}; {report['items_grouped']} items grouped into "
-        f"{report['stories']} stories"
+        f"{report['stories']} stories" + ("; by keys and meaning" if meaning else "; by keys")
     )

@@ -258,7 +258,7 @@ def settle(settings: Settings, engine: Engine, now: datetime) -> tuple[tuple[int
     does after its fetches. One process at a time (workers on other hosts do it too)."""
     figures = 0
     with one_at_a_time(engine, "stories and figures"):
-        stories = assign_stories(engine, now)
+        stories = assign_stories(engine, now, meaning=settings.story_meaning)
         try:
             figures = index_items(engine, indicators_of(settings), now)[1]
         except ConfigError as exc:  # the crawl's items are stored; the figures wait for the baseline to be fixed

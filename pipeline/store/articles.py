@@ -177,6 +177,8 @@ def apply_result(
             values["lang"] = result.lang
     else:
         values["extraction_reason"] = f"recheck: {result.reason}"
+    if "text" in values:
+        values["meaning"] = None  # a new text means its vector is computed again
     if verdict is not None:
         verdict = corrected(session, job.item_id, verdict)
         values.update(relevant=verdict.relevant, relevance=verdict.relevance, classified_at=now, figures_at=None)

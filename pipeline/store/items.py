@@ -102,7 +102,12 @@ def store_entries(
                 session.execute(
                     update(Item)
                     .where(col(Item.id) == item_id)
-                    .values(title=entry.title or title, summary=entry.summary, content=entry.content or content)
+                    .values(
+                        title=entry.title or title,
+                        summary=entry.summary,
+                        content=entry.content or content,
+                        meaning=None,
+                    )
                 )
         linked = set(
             session.exec(

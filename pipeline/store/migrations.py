@@ -491,6 +491,12 @@ def _0016_linkless_item_hosts(op: Operations) -> None:
     )
 
 
+def _0017_item_meaning(op: Operations) -> None:
+    """Each in-scope item's embedding, computed once per text for the story matcher (articles/meaning.py)."""
+    with op.batch_alter_table("items") as batch:
+        batch.add_column(sa.Column("meaning", sa.LargeBinary(), nullable=True))
+
+
 def _has_fts5(conn: Connection) -> bool:
     try:
         conn.exec_driver_sql("CREATE VIRTUAL TABLE temp.fts5_probe USING fts5(x)")
@@ -517,6 +523,7 @@ MIGRATIONS: list[Migration] = [
     ("0014_feed_hosts", _0014_feed_hosts),
     ("0015_item_hosts", _0015_item_hosts),
     ("0016_linkless_item_hosts", _0016_linkless_item_hosts),
+    ("0017_item_meaning", _0017_item_meaning),
 ]
 
 _TABLE = sa.Table(

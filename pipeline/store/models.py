@@ -146,6 +146,9 @@ class Item(SQLModel, table=True):
     classified_at: datetime | None = _time()
     # stories (migration 0005): the event an item reports, across outlets and languages
     story_id: int | None = Field(default=None, index=True)
+    # the meaning of its headline and lead (migration 0017): float16 e5 vector, None until computed or after the
+    # text changed; only with the optional extra (articles/meaning.py)
+    meaning: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
     # figures (migration 0007): when its text was last read for baseline figures; None: due (new or reclassified)
     figures_at: datetime | None = _time(index=True)
 

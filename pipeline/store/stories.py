@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 from sqlmodel import Session, SQLModel
 
 from pipeline.articles.events import LEAD_CHARS, EventItem
+from pipeline.articles.meaning import from_bytes
 from pipeline.store.models import Item, as_utc
 from pipeline.store.weekly import best_text, feed_names, item_time
 
@@ -28,11 +29,12 @@ def window(session: Session, since: datetime) -> tuple[list[EventItem], dict[int
             _item.lang,
             _item.cluster_id,
             _item.story_id,
+            _item.meaning,
         ).where(item_time() >= since, _item.relevant.is_(True))
     )
     items: list[EventItem] = []
     known: dict[int, int] = {}
-    for item_id, when, title, text, feed_id, lang, cluster, story in rows:
+    for item_id, when, title, text, feed_id, lang, cluster, story, meaning in rows:
         moment = as_utc(when)
         if moment is None:
             continue
@@ -45,11 +47,18 @@ def window(session: Session, since: datetime) -> tuple[list[EventItem], dict[int
                 feeds.get(feed_id, ""),
                 lang or "",
                 cluster,
+                from_bytes(meaning) if meaning else None,
             )
         )
         if story is not None:
             known[int(item_id)] = int(story)
     return items, known
+
+
+def save_meanings(session: Session, vectors: Iterable[tuple[int, bytes]]) -> None:
+    """Stores (item id, vector bytes) pairs; the caller commits."""
+    for item_id, data in vectors:
+        session.execute(update(Item).where(_item.id == item_id).values(meaning=data))
 
 
 def assign(session: Session, stories: Iterable[tuple[int, int]]) -> int:

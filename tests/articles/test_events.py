@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
 
-from pipeline.articles.events import EventItem, group, headline, keys, repeated_titles, similarity, translit
+from pipeline.articles.events import (
+    SAME_EVENT,
+    SAME_MEANING,
+    SAME_MEANING_ACROSS,
+    EventItem,
+    group,
+    headline,
+    keys,
+    repeated_titles,
+    similarity,
+    translit,
+)
 
 T0 = datetime(2025, 12, 30, 9, 0, tzinfo=UTC)
 
@@ -191,3 +204,35 @@ def test_the_lead_sentence_is_the_reports_first_sentence_after_its_dateline() ->
     )
     post = "Канал **Путин прибыл в Минск на заседание Высшего госсовета.** Подписывайтесь: https://t.me/x"
     assert lead_sentence("Канал", post, "Канал") == "Путин прибыл в Минск на заседание Высшего госсовета"
+
+
+ACROSS = (  # an English and a Russian statement from one summit share no name in either script
+    item(1, "Trade between Russia and Belarus keeps growing, Putin says", lang="en"),
+    item(2, "Лукашенко назвал интеграцию беспрецедентной", hours=2),
+)
+WITHIN = (  # two English ones
+    item(1, "Trade between Russia and Belarus keeps growing, Putin says", lang="en"),
+    item(2, "Lukashenko calls the integration unprecedented", hours=2, lang="en"),
+)
+
+
+@pytest.mark.parametrize(
+    ("pair", "bar", "cosine", "one_story"),
+    [
+        (ACROSS, SAME_MEANING_ACROSS, SAME_MEANING_ACROSS + 0.01, True),
+        (ACROSS, SAME_MEANING_ACROSS, SAME_MEANING_ACROSS - 0.02, False),
+        (WITHIN, SAME_MEANING, SAME_MEANING + 0.01, True),
+        (WITHIN, SAME_MEANING, SAME_MEANING - 0.02, False),
+    ],
+)
+def test_reports_that_share_no_key_are_one_story_when_their_meaning_is_close(
+    pair: tuple[EventItem, EventItem], bar: float, cosine: float, one_story: bool
+) -> None:
+    """Only their meaning (the optional embeddings) can join such reports, and only when it is close: closer
+    within one script than across two, where e5 places even a translation lower."""
+    a, b = pair
+    assert similarity(keys(a), keys(b)) < SAME_EVENT
+    va = np.array([1.0, 0.0], dtype=np.float32)
+    vb = np.array([cosine, np.sqrt(1 - cosine**2)], dtype=np.float32)
+    stories = group([dataclasses.replace(a, vector=va), dataclasses.replace(b, vector=vb)])
+    assert (stories[1] == stories[2]) is one_story

@@ -191,8 +191,9 @@ def test_status_and_doctor_on_a_healthy_setup(server: LocalServer, smtp: SmtpSer
     doctor = unionwatch(config, "doctor", **mail_env(smtp))
     assert doctor.returncode == 0, doctor.stdout
     assert re.search(r"^ok\s+mail\s+127\.0\.0\.1:\d+ \(none\)", doctor.stdout, re.M)
+    assert re.search(r"^ok\s+stories\s+matched by their keys", doctor.stdout, re.M)
     assert re.search(r"^ok\s+feed TUT\.BY\s+100 entries", doctor.stdout, re.M)
-    assert "doctor: 6 fine, 0 failing" in doctor.stdout
+    assert "doctor: 7 fine, 0 failing" in doctor.stdout
     assert len(smtp.received) == 1, "doctor sent mail"
 
 
@@ -208,7 +209,7 @@ def test_status_and_doctor_on_a_broken_setup(server: LocalServer, tmp_path: Path
     assert re.search(r"^FAIL\s+feed Gone\s+fetch: .*404", doctor.stdout, re.M)
     assert "fix: the URL is wrong: the server has nothing there" in doctor.stdout
     assert re.search(r"^ok\s+feed TUT\.BY", doctor.stdout, re.M)
-    assert "doctor: 5 fine, 2 failing" in doctor.stdout
+    assert "doctor: 6 fine, 2 failing" in doctor.stdout
     status = unionwatch(config, "status", "--now", (datetime.now(UTC) + timedelta(days=2)).isoformat(), **down)
     assert status.returncode == 1
     assert "feeds:        2 enabled, 1 failing" in status.stdout and "✗ Gone since" in status.stdout
