@@ -110,6 +110,11 @@ CASES = [
      "Союзное государство России и Беларуси отмечает годовщину",
      "Союзное государство создано договором 1999 года; президенты говорили о будущем Союзного государства.",
      True, ["political-integration"], []),
+    ("the Forum of Regions is the two economies' own",
+     "Forum of Russian and Belarusian Regions opens in Minsk",
+     "Governors of Russian regions and Belarusian regions signed contracts at the forum of regions, where Russia "
+     "and Belarus discussed supplies of machinery.",
+     True, ["trade"], []),
     ("one sentence about tax in a long text is a passing mention",
      "Беларусь и Россия обсудили культурные обмены",
      "Министры культуры Беларуси и России обсудили гастроли театров. " + FILLER
