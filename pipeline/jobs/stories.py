@@ -31,7 +31,10 @@ def assign_stories(engine: Engine, now: datetime, *, days: float = 14.0, meaning
         if not fresh:
             return 0, 0
         if uses_meaning(meaning):
-            items = _with_vectors(session, items)
+            try:
+                items = _with_vectors(session, items)
+            except Exception as exc:  # the extra's model would not load or run: the keys still give stories
+                log.warning("stories: meaning not computed (%s); matched by keys this time", exc)
         found = group(items, known=known)
         new = [(i.id, found[i.id]) for i in fresh]
         story_store.assign(session, new)

