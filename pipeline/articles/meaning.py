@@ -12,6 +12,7 @@ as it is.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 from collections.abc import Sequence
 from typing import Any
@@ -48,6 +49,11 @@ class Embedder:
         """Unit-length vectors, one row per text."""
         rows = [np.asarray(self._model.passage(list(texts[i : i + BATCH]))) for i in range(0, len(texts), BATCH)]
         return np.vstack(rows).astype(np.float32) if rows else np.zeros((0, 0), dtype=np.float32)
+
+    def embedded(self, items: Sequence[EventItem]) -> list[EventItem]:
+        """The items, each with the vector of its `text_of`."""
+        vectors = self.vectors([text_of(i) for i in items])
+        return [dataclasses.replace(i, vector=v) for i, v in zip(items, vectors, strict=True)]
 
 
 def to_bytes(vector: np.ndarray) -> bytes:

