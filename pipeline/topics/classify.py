@@ -117,8 +117,9 @@ class Classifier:
 
         The Union State's name inside another topic's phrase ("the Union State budget", "безопасность Союзного
         государства") qualifies that topic's subject: it is not also a mention of the Union State as a topic
-        (GUIDE.md's passing mention). Matches come in order, the longest first, so a phrase that begins with or
-        before the name is seen before it.
+        (GUIDE.md's passing mention). Likewise a union name inside a bloc's name ("the Customs Union of Russia,
+        Kazakhstan and Belarus") names the bloc. Matches come in order, the longest first, so a phrase that begins
+        with or before the name is seen before it.
         """
         for index, sentence in enumerate(sentences):
             tokens = words(sentence)
@@ -143,10 +144,15 @@ class Classifier:
             found.sort(key=lambda m: (m[0], -(m[1] - m[0]), -m[4], -len(m[2].parts[0][0])))
             covered: dict[str, set[int]] = defaultdict(set)
             phrases: list[tuple[int, int, str]] = []  # the topics' multi-word matches so far: (start, end, topic)
+            blocs: list[tuple[int, int]] = []  # the multi-word names of third blocs so far (the Customs Union)
             for i, end, term, group, weight in found:
                 span = range(i, end)
                 if not covered[group].isdisjoint(span):
                     continue
+                if term.text in self._union_names and any(s < end and i < e for s, e in blocs):
+                    continue  # "Таможенный союз России, Казахстана и Белоруссии": the bloc's name, not the union
+                if group == "@others" and end - i > 1:
+                    blocs.append((i, end))
                 if group[0] not in "@~!":
                     if term.text in self._union_names and any(
                         g != group and s < end and i < e and (s < i or e > end) for s, e, g in phrases
