@@ -13,7 +13,7 @@ import statistics
 from dataclasses import dataclass
 from datetime import datetime
 
-from pipeline.articles.events import squash
+from pipeline.articles.events import EventItem, keys, similarity, squash
 from pipeline.digest.figures import Figure, Indicator, differs
 from pipeline.domain import WeekItem
 from pipeline.text import clip, sentences
@@ -58,7 +58,7 @@ def trend(topic: str, series: list[int]) -> Trend:
 
 @dataclass(frozen=True)
 class Story:
-    """A story is a cluster of copies; its lead is the copy that matched best (then the earliest)."""
+    """A story is a cluster of copies; its lead is the report the others agree with most (see `_lead`)."""
 
     lead: WeekItem
     copies: tuple[WeekItem, ...]  # the others, in order of time
@@ -96,10 +96,33 @@ def stories(items: list[WeekItem], first_seen: dict[int, datetime]) -> list[Stor
         groups.setdefault(item.cluster, []).append(item)
     result = []
     for cluster, members in groups.items():
-        lead = max(members, key=lambda i: (max((h.score for h in i.topics.values()), default=0.0), -i.when.timestamp()))
+        lead = _lead(members)
         copies = tuple(m for m in members if m is not lead)
         result.append(Story(lead, copies, min(first_seen.get(cluster, members[0].when), members[0].when)))
     return result
+
+
+def _lead(members: list[WeekItem]) -> WeekItem:
+    """The report the other outlets agree with most: it states what they share, the event, where the strongest
+    topic evidence was often a reaction ("… proves security guarantees — deputy" over "the missile system assumes
+    combat duty") and the first report a preview. Each other outlet counts once, by its closest report, so that
+    one channel's reposts do not outvote a wire in another language. Then the stronger evidence, then the
+    earlier; a member with a topic before one without, since the story shows its lead's evidence."""
+    if len(members) == 1:
+        return members[0]
+    found = [keys(EventItem(m.id, m.when, m.title, m.lead, m.source, m.lang)) for m in members]
+
+    def order(n: int) -> tuple[bool, float, float]:
+        item = members[n]
+        closest: dict[str, float] = {}
+        for j, other in enumerate(found):
+            source = members[j].source
+            if source != item.source:
+                closest[source] = max(closest.get(source, 0.0), min(similarity(found[n], other), 1.0))
+        score = max((h.score for h in item.topics.values()), default=0.0)
+        return (not item.topics, -round(sum(closest.values()), 6), -score)
+
+    return members[min(range(len(members)), key=order)]
 
 
 def rank(found: list[Story], topic: str | None = None) -> list[Story]:

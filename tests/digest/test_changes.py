@@ -131,3 +131,27 @@ def test_a_story_is_titled_by_the_copy_that_did_not_cut_its_title() -> None:
     full = WeekItem(4, cut.title, "u4", "MFA", "en", when, 6, {"bases": TopicHit(5.0)}, lead=whole.title + ". More.")
     [story] = stories([full, update], {})
     assert story.title == full.title  # its own text goes on: the title was whole, the copy only annotated it
+
+
+def test_a_story_is_led_by_the_report_the_others_agree_with_not_by_a_reaction() -> None:
+    start = datetime(2025, 12, 30, 6, tzinfo=UTC)
+    hour = timedelta(hours=1)
+
+    def report(n: int, title: str, lead: str, source: str, hours: int, score: float) -> WeekItem:
+        return WeekItem(n, title, f"u{n}", source, "en", start + hours * hour, 8, {"bases": TopicHit(score)}, lead=lead)
+
+    event = report(1, "Oreshnik missile system assumes combat duty in Belarus — Russian top brass",
+                   "The Oreshnik missile system has assumed combat duty in Belarus, the Russian Defence Ministry "
+                   "said on December 30.", "TASS", 0, 6.0)  # fmt: skip
+    reaction = report(2, "Oreshnik deployment proves Union State security guarantees — Gryzlov",
+                      "Ambassador Boris Gryzlov said the deployment shows that the Union State's security guarantees "
+                      "work.", "TASS", 2, 9.0)  # fmt: skip
+    confirmed = report(3, "Belarusian top brass confirms Oreshnik missile system goes on combat duty",
+                       "The Belarusian Defence Ministry confirmed on December 30 that the Oreshnik missile system "
+                       "has assumed combat duty in Belarus.", "BelTA", 3, 6.0)  # fmt: skip
+    [story] = stories([reaction, confirmed, event], {})
+    assert story.lead is event  # as central as the confirmation, and earlier
+    assert [c.id for c in story.copies] == [2, 3]
+    teaser = WeekItem(4, "Oreshnik missile system assumes combat duty in Belarus", "u4", "Channel", "en", start, 8)
+    [story] = stories([teaser, event, reaction, confirmed], {})
+    assert story.lead is event  # a member without a topic has no evidence to show
