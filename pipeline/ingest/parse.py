@@ -17,11 +17,13 @@ import feedparser
 
 from pipeline.domain import Entry, ParsedFeed
 from pipeline.errors import ParseError
+from pipeline.ingest import plainxml
 from pipeline.ingest.dates import rfc822_with_zone_name
 from pipeline.ingest.encoding import decode
 from pipeline.ingest.urls import canonical_url
 from pipeline.text import clean, plain_text
 
+PLAIN_READER = True  # plain RSS 2.0 and Atom 1.0 read by pipeline.ingest.plainxml; False: feedparser reads all
 FULL_TEXT_KEYS = ("yandex_full-text", "full-text", "fulltext", "turbo_content")
 _PROLOG_ENCODING = re.compile(rb"""^(\s*<\?xml[^>]*?encoding\s*=\s*["'])[^"']*(["'])""", re.I)
 _FEED_ROOT = re.compile(rb"<(?:rss|feed|rdf:RDF|RDF|channel)\b", re.I)
@@ -46,6 +48,15 @@ def parse_feed(body: bytes, *, name: str, content_type: str = "", base_url: str 
 def _parse_xml_feed(body: bytes, *, name: str, base_url: str) -> ParsedFeed:
     """`body` is UTF-8 already: the prolog is made to say so, as the header does, so feedparser reads it as is."""
     utf8 = _PROLOG_ENCODING.sub(rb"\1utf-8\2", body, count=1)
+    plain = plainxml.read(utf8) if PLAIN_READER else None
+    if plain is not None:
+        return ParsedFeed(
+            format=plain.version,
+            title=plain_text(plain.feed.get("title", "")),
+            link=str(plain.feed.get("link", "") or ""),
+            entries=tuple(e for e in (_entry_from_feedparser(raw, base_url) for raw in plain.entries) if e),
+            warning=None,
+        )
     headers = {"content-type": "application/xml; charset=utf-8"}
     try:
         parsed = feedparser.parse(utf8, response_headers=headers, sanitize_html=False, resolve_relative_uris=False)
