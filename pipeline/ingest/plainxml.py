@@ -14,6 +14,7 @@ readers to the same entries over the shared corpus's real feeds and feedparser's
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,11 +49,17 @@ class RawEntry:
             key = key.replace("updated", "published")  # feedparser answers "updated" with the published date
         if key.endswith("_parsed"):
             raw = self.values.get(key[: -len("_parsed")])
-            return _parse_date(raw) if raw else default
+            return _parsed(raw) if raw else default
         return self.values.get(key, default)
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(value: str) -> Any:
+    """feedparser's own date reading; an RSS entry's date is asked for twice ("updated" falls back to it)."""
+    return _parse_date(value)
 
 
 @dataclass
