@@ -7,6 +7,9 @@ in one process, and a bare asyncio + httpx + feedparser loop over the same loopb
 limits, which is what a crawl costs before it stores, classifies or keeps any health.
 
     python benchmarks/crawl.py [--feeds 200] [--items 20] [--hosts 50] [--latency 0.25] [--runs 3] [--postgres]
+
+PROFILE=cold profiles this process's CPU in the last cold crawl (PROFILE_SORT=cumulative, PROFILE_MATCH=pipeline
+to narrow it); PROFILE=warm profiles the warm crawl's wall time.
 """
 
 from __future__ import annotations
@@ -184,7 +187,8 @@ def measure(args: argparse.Namespace, postgres: str) -> None:
 
                 with cProfile.Profile(time.process_time) as prof:  # CPU, not the wait for the database
                     cold = crawl(settings, engine, CrawlOptions(settle=False))
-                pstats.Stats(prof).sort_stats("tottime").print_stats(30)
+                stats = pstats.Stats(prof).sort_stats(os.environ.get("PROFILE_SORT", "tottime"))
+                stats.print_stats(os.environ.get("PROFILE_MATCH", ""), 30)
             else:
                 cold = crawl(settings, engine, CrawlOptions(settle=False))
             s0 = own_cpu()
