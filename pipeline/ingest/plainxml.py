@@ -96,7 +96,9 @@ def _name(element: Any) -> str:
     url, local = tag[1:].split("}", 1)
     prefix = _PREFIXES.get(url.lower())
     if prefix is None:
-        prefix = element.prefix or ""
+        if not element.prefix:
+            raise _NotPlain  # an unknown namespace as the default one: which key feedparser gives it is its own
+        prefix = element.prefix
     return f"{prefix}_{local}".lower() if prefix else local.lower()
 
 

@@ -71,6 +71,7 @@ RSS = """<?xml version="1.0" encoding="utf-8"?>
         ("<atom:link href='https://wire.example/other' rel='alternate' type='text/html'/>", False),
         ("<dc:title>Другой заголовок</dc:title>", False),
         ("<description>второе описание <b>с разметкой</b></description>", False),
+        ("<title xmlns='urn:example:other'>Чужой заголовок</title>", False),  # whose title is it?
     ],
 )
 def test_a_plain_rss_item_reads_as_feedparser_reads_it(
