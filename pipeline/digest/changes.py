@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 import statistics
 from dataclasses import dataclass
 from datetime import datetime
@@ -130,6 +131,18 @@ def rank(found: list[Story], topic: str | None = None) -> list[Story]:
     return sorted(found, key=lambda s: (-len(s.sources), -s.score(topic), s.first_seen, s.lead.id))
 
 
+HEADLINE_ONLY = 0.5  # the weight of a story told by headlines alone, against one whose reports say more
+MORE_WORDS = 5  # words of a report's text beyond its headline's that make it more than a headline ("Home" is not)
+
+
+_WORDS = re.compile(r"\w+")
+
+
+def _says_more(item: WeekItem) -> bool:
+    headline = set(_WORDS.findall(item.title.lower()))
+    return sum(1 for word in _WORDS.findall(item.lead.lower()) if word not in headline) >= MORE_WORDS
+
+
 @dataclass(frozen=True)
 class Weighed:
     """A story with what makes it lead: the weight and the reasons a reader is shown."""
@@ -143,7 +156,9 @@ class Weighed:
 def weigh(found: list[Story], topic_weights: dict[str, float], moved: set[int], last_week: set[int]) -> list[Weighed]:
     """Stories heaviest first. How widely a story ran counts by independent outlets, on a log scale (the tenth
     outlet adds less than the second); its heaviest topic multiplies that (a story with no topic counts a
-    quarter); a baseline figure it reports that moved adds one, and continuing last week's story a half.
+    quarter); a baseline figure it reports that moved adds one, and continuing last week's story a half. A story
+    none of whose reports says more than its headline (a catalogue of claims, a feed of bare titles whose pages
+    gave no text) counts its outlets and topics at half: a headline alone is the weakest evidence of an event.
     `moved`: ids of items that stated a figure differing from the baseline or the last one reported;
     `last_week`: story keys seen last week."""
     out = []
@@ -154,7 +169,8 @@ def weigh(found: list[Story], topic_weights: dict[str, float], moved: set[int], 
         topic = max((topic_weights.get(t, 1.0) for t in topics), default=0.25)
         figure = any(item.id in moved for item in items)
         continuing = story.lead.cluster in last_week
-        weight = (1 + math.log2(outlets)) * topic + (1.0 if figure else 0.0) + (0.5 if continuing else 0.0)
+        told = 1.0 if any(_says_more(i) for i in items) else HEADLINE_ONLY
+        weight = (1 + math.log2(outlets)) * topic * told + (1.0 if figure else 0.0) + (0.5 if continuing else 0.0)
         reasons = [f"{outlets} outlets"] if outlets > 1 else []
         if figure:
             reasons.append("a baseline figure moved")

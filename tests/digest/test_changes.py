@@ -72,7 +72,8 @@ def test_stories_weigh_by_outlets_topic_moved_figures_and_continuation() -> None
     day = timedelta(days=1)
 
     def on(n: int, source: str, cluster: int, topics: dict[str, TopicHit]) -> WeekItem:
-        return WeekItem(n, f"title {n}", f"https://e.org/{n}", source, "ru", start + day, cluster, topics)
+        lead = f"Report {n} goes on beyond its title."
+        return WeekItem(n, f"title {n}", f"https://e.org/{n}", source, "ru", start + day, cluster, topics, lead=lead)
 
     named, broad = {"bases": TopicHit(3.0)}, {"trade": TopicHit(3.0)}
     items = [
@@ -155,3 +156,15 @@ def test_a_story_is_led_by_the_report_the_others_agree_with_not_by_a_reaction() 
     teaser = WeekItem(4, "Oreshnik missile system assumes combat duty in Belarus", "u4", "Channel", "en", start, 8)
     [story] = stories([teaser, event, reaction, confirmed], {})
     assert story.lead is event  # a member without a topic has no evidence to show
+
+
+def test_a_story_told_by_headlines_alone_weighs_less_than_one_whose_reports_say_more() -> None:
+    when = datetime(2026, 11, 16, 9, tzinfo=UTC)
+    claim = WeekItem(1, "Belarus is part of Russia", "u1", "Claims catalogue", "en", when, 10,
+                     {"political-integration": TopicHit(4.0)}, lead="Home\nBelarus is part of Russia")  # fmt: skip
+    call = WeekItem(2, "Putin and Lukashenko spoke by phone", "u2", "Channel One", "ru", when, 20,
+                    {"political-integration": TopicHit(4.0)},
+                    lead="Putin and Lukashenko spoke by phone about the situation after the election.")  # fmt: skip
+    weighed = weigh(stories([claim, call], {}), {"political-integration": 0.7}, moved=set(), last_week=set())
+    assert [w.story.lead.id for w in weighed] == [2, 1]
+    assert weighed[1].weight == weighed[0].weight / 2
