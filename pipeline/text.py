@@ -133,6 +133,17 @@ def is_dateline(sentence: str) -> bool:
     return bool(_DATELINE_ONLY.fullmatch(sentence.strip())) or bool(re.fullmatch(r"/[^/\s][^/]{1,12}/\.?", sentence))
 
 
+# a byline standing alone: "By Jonny Tickle", "Автор: Иван Петров", "Аўтар Ян Кот"
+_BYLINE = re.compile(r"(?:by|автор|аўтар|author)\b:?\s+[^\W\d_][\w.'’ -]{1,60}", re.IGNORECASE)
+
+
+def is_byline(sentence: str) -> bool:
+    """Whether a "sentence" is only an author's name: who wrote it, never evidence of a subject. Names only:
+    "By air and by land ..." has more words than a name."""
+    text = sentence.strip()
+    return bool(_BYLINE.fullmatch(text)) and len(text.split()) <= 5
+
+
 def plural(count: int, noun: str, many: str | None = None) -> str:
     """ "1 item", "2 items", "1,204 stories" (`many` where adding an s is wrong)."""
     word = noun if count == 1 else (many or noun + "s")

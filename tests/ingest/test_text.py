@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.text import is_dateline, plain_text
+from pipeline.text import is_byline, is_dateline, plain_text
 
 CASES = [
     # (case, fragment, text, text with lines kept)
@@ -49,3 +49,18 @@ def test_plain_text(case: str, fragment: str, text: str, lines: str) -> None:
 def test_a_dateline_alone_is_no_evidence(sentence: str, alone: bool) -> None:
     """The splitter leaves a wire dateline as a sentence; the digest must not quote it as what happened."""
     assert is_dateline(sentence) is alone
+
+
+@pytest.mark.parametrize(
+    "sentence,alone",
+    [
+        ("By Jonny Tickle", True),
+        ("Автор: Иван Петров", True),
+        ("By air and by land the troops came to Belarus", False),
+        ("By 2030 the union programmes will be done.", False),
+        ("Bypass road opened near Minsk", False),
+    ],
+)
+def test_a_byline_alone_is_no_evidence(sentence: str, alone: bool) -> None:
+    """RT's pages begin with their author's name; the model learned the name, the digest quoted it as evidence."""
+    assert is_byline(sentence) is alone
