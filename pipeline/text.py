@@ -144,6 +144,11 @@ def is_byline(sentence: str) -> bool:
     return bool(_BYLINE.fullmatch(text)) and len(text.split()) <= 5
 
 
+def says_nothing(sentence: str) -> bool:
+    """A dateline or a byline alone: where or who, never what; no evidence to quote or to weigh."""
+    return is_dateline(sentence) or is_byline(sentence)
+
+
 def plural(count: int, noun: str, many: str | None = None) -> str:
     """ "1 item", "2 items", "1,204 stories" (`many` where adding an s is wrong)."""
     word = noun if count == 1 else (many or noun + "s")

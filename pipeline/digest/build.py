@@ -31,7 +31,7 @@ from pipeline.digest.figures import differs
 from pipeline.digest.sanitise import clean_text, safe_url
 from pipeline.digest.weeks import Week
 from pipeline.domain import SILENT, WeekItem, is_silent
-from pipeline.text import clip, is_byline, is_dateline
+from pipeline.text import clip, says_nothing
 
 TOP_STORIES = 8  # headlines per topic section
 SHOWN = 12  # stories shown in full, each once
@@ -468,7 +468,7 @@ def _story_view(story: Story, names: dict[str, str], *, weighed: Weighed | None 
     seen = {_bare(title)}
     for sentence in hit.evidence if hit else ():  # the evidence may be the title itself: show it once
         line = clean_text(sentence)
-        if line and _bare(line) not in seen and not is_dateline(line) and not is_byline(line):
+        if line and _bare(line) not in seen and not says_nothing(line):
             seen.add(_bare(line))
             extract.append(line)
     others: dict[str, Link] = {}

@@ -49,25 +49,19 @@ def _parse_xml_feed(body: bytes, *, name: str, base_url: str) -> ParsedFeed:
     """`body` is UTF-8 already: the prolog is made to say so, as the header does, so feedparser reads it as is."""
     utf8 = _PROLOG_ENCODING.sub(rb"\1utf-8\2", body, count=1)
     plain = plainxml.read(utf8) if PLAIN_READER else None
-    if plain is not None:
-        return ParsedFeed(
-            format=plain.version,
-            title=plain_text(plain.feed.get("title", "")),
-            link=str(plain.feed.get("link", "") or ""),
-            entries=tuple(e for e in (_entry_from_feedparser(raw, base_url) for raw in plain.entries) if e),
-            warning=None,
-        )
-    headers = {"content-type": "application/xml; charset=utf-8"}
-    try:
-        parsed = feedparser.parse(utf8, response_headers=headers, sanitize_html=False, resolve_relative_uris=False)
-    except Exception as exc:  # feedparser's own bugs on hostile input; the stage must not crash the run
-        raise ParseError(f"parse: feed {name}: unreadable ({type(exc).__name__}: {exc})") from exc
-    entries = tuple(e for e in (_entry_from_feedparser(raw, base_url) for raw in parsed.entries) if e)
     warning = None
-    if parsed.get("bozo"):
-        warning = f"{type(parsed.bozo_exception).__name__}: {parsed.bozo_exception}"[:500]
-    version = parsed.get("version") or ""
-    feed_meta = parsed.get("feed", {})
+    if plain is not None:  # the same fields under the same names as feedparser's: one reading below serves both
+        version, feed_meta, raw_entries = plain.version, plain.feed, plain.entries
+    else:
+        headers = {"content-type": "application/xml; charset=utf-8"}
+        try:
+            parsed = feedparser.parse(utf8, response_headers=headers, sanitize_html=False, resolve_relative_uris=False)
+        except Exception as exc:  # feedparser's own bugs on hostile input; the stage must not crash the run
+            raise ParseError(f"parse: feed {name}: unreadable ({type(exc).__name__}: {exc})") from exc
+        if parsed.get("bozo"):
+            warning = f"{type(parsed.bozo_exception).__name__}: {parsed.bozo_exception}"[:500]
+        version, feed_meta, raw_entries = parsed.get("version") or "", parsed.get("feed", {}), parsed.entries
+    entries = tuple(e for e in (_entry_from_feedparser(raw, base_url) for raw in raw_entries) if e)
     if not entries and not version and (not feed_meta or not _FEED_ROOT.search(body[:4096])):
         reason = f" ({warning})" if warning else ""
         raise ParseError(f"parse: feed {name}: not a feed{reason}")

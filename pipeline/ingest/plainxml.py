@@ -112,11 +112,12 @@ def _fields(element: Any, mapped: dict[str, str]) -> dict[str, Any]:
     """An entry's children: `mapped` names the ones read here; the rest are ignored, kept as feedparser keeps
     them, or make the feed feedparser's."""
     values: dict[str, Any] = {}
+    in_atom = element.tag.startswith(f"{{{ATOM}}}")  # an Atom entry, else an RSS item
     for child in element:
         if not isinstance(child.tag, str):
             continue  # a comment or a processing instruction
         name = _name(child)
-        if child.tag.startswith(f"{{{ATOM}}}") and not element.tag.startswith(f"{{{ATOM}}}"):
+        if child.tag.startswith(f"{{{ATOM}}}") and not in_atom:
             if child.tag != f"{{{ATOM}}}author":
                 raise _NotPlain  # feedparser reads atom:link or atom:updated in an RSS item as the item's own
             values["author"] = _person(child)  # TUT.BY's: each author in turn, the last one stays
@@ -126,11 +127,11 @@ def _fields(element: Any, mapped: dict[str, str]) -> dict[str, Any]:
             values.setdefault("tags", []).append({"term": child.get("term") or _text(child)})
         elif key == "content":
             values.setdefault("content", []).append({"value": _typed(child)})
-        elif key == "author" and element.tag.startswith(f"{{{ATOM}}}"):
+        elif key == "author" and in_atom:
             values["author"] = _person(child)  # as feedparser: the last author stays
         elif key:
             values[key] = _typed(child) if key in ("title", "summary") else _text(child)
-        elif name in _IGNORED or (name == "link" and element.tag.startswith(f"{{{ATOM}}}")):
+        elif name in _IGNORED or (name == "link" and in_atom):
             if len(child) and name != "link":
                 raise _NotPlain  # media:content's own title and description are feedparser's title and summary
             continue
@@ -154,8 +155,12 @@ _RSS = {"title": "title", "link": "link", "guid": "id", "description": "summary"
 
 def _rss(root: Any) -> RawFeed:
     channel = root.find("channel")
-    if channel is None:
-        raise _NotPlain
+    if (
+        channel is None
+        or channel.find("title") is None
+        or any(_sets_channel(c) for c in channel if isinstance(c.tag, str))
+    ):
+        raise _NotPlain  # feedparser takes the channel's title or link from these
     entries = []
     for item in channel.iterfind("item"):
         values = _fields(item, _RSS)
@@ -166,8 +171,6 @@ def _rss(root: Any) -> RawFeed:
             values["link"] = values.get("id", "")  # feedparser: a permalink guid is the link
         _summary_from_content(values)
         entries.append(RawEntry(values))
-    if channel.find("title") is None or any(_sets_channel(c) for c in channel if isinstance(c.tag, str)):
-        raise _NotPlain  # feedparser takes the channel's title or link from these
     return RawFeed("rss20", {"title": _text_of(channel, "title"), "link": _text_of(channel, "link")}, entries)
 
 

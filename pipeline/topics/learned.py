@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from pipeline.text import is_byline, is_dateline
+from pipeline.text import says_nothing
 from pipeline.topics.morph import stem, words
 
 DIM = 4096  # hashed word-stem slots
@@ -110,7 +110,7 @@ class Model:
         weights = t.coef[dense_width:]
         scored = []
         for i, sentence in enumerate(sentences):
-            if is_dateline(sentence) or is_byline(sentence):
+            if says_nothing(sentence):
                 continue  # "MINSK, February 8. /TASS/." says where, "By Jonny Tickle" who, not what
             slots = stem_slots(sentence, "")
             if len(slots):
