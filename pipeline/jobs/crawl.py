@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import httpx
-from sqlalchemy import insert, update
+from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col
@@ -366,20 +366,19 @@ def _record_success(
         if parsed.warning:
             log.warning("parse: feed %s: malformed, kept %d items (%s)", name, len(parsed.entries), parsed.warning)
     outcome = "not_modified" if body.not_modified else SILENT if parsed is not None and not parsed.entries else "ok"
-    session.execute(update(Feed).where(col(Feed.id) == feed_id).values(**changes))
-    session.execute(
-        insert(FetchAttempt).values(
-            feed_id=feed_id,
-            crawl_id=attempt.run_id,
-            started_at=attempt.started_at,
-            duration_ms=attempt.duration_ms(),
-            outcome=outcome,
-            http_status=body.status,
-            warning=changes.get("last_warning") if parsed else None,
-            bytes=len(body.body),
-            items_new=len(stored.new_ids),
-            items_seen=stored.seen,
-        )
+    feed_store.update_feed(session, feed_id, changes)
+    feed_store.add_attempt(
+        session,
+        feed_id=feed_id,
+        crawl_id=attempt.run_id,
+        started_at=attempt.started_at,
+        duration_ms=attempt.duration_ms(),
+        outcome=outcome,
+        http_status=body.status,
+        warning=changes.get("last_warning") if parsed else None,
+        bytes=len(body.body),
+        items_new=len(stored.new_ids),
+        items_seen=stored.seen,
     )
     return FeedOutcome(
         name,

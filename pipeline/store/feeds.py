@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import or_
+from sqlalchemy import Table, insert, or_, update
 from sqlmodel import Session, col, select
 
 from pipeline.domain import FeedSource, is_silent
-from pipeline.store.models import Feed
+from pipeline.store.models import Feed, FetchAttempt
+
+# Core, on the session's connection: through the ORM the two statements a crawl runs for every feed cost 0.6 ms
+# more, a seventh of storing a 20-item feed
+_FEEDS: Table = Feed.__table__  # type: ignore[attr-defined]
+_ATTEMPTS: Table = FetchAttempt.__table__  # type: ignore[attr-defined]
 
 
 def silent(feed: Feed) -> bool:
@@ -54,6 +60,16 @@ def due_feeds(
     if hosts is not None:
         query = query.where(col(Feed.host).in_(list(hosts)))
     return list(session.exec(query.order_by(col(Feed.id))))
+
+
+def update_feed(session: Session, feed_id: int, changes: dict[str, Any]) -> None:
+    """Set these columns of one feed; the caller commits."""
+    session.connection().execute(update(_FEEDS).where(_FEEDS.c.id == feed_id).values(**changes))
+
+
+def add_attempt(session: Session, **row: Any) -> None:
+    """Record one fetch of a feed (`FetchAttempt`'s columns); the caller commits."""
+    session.connection().execute(insert(_ATTEMPTS).values(**row))
 
 
 def host_of(url: str) -> str:

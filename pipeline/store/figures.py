@@ -15,8 +15,10 @@ from pipeline.digest.figures import Figure
 from pipeline.store.models import Item, ItemFigure, as_utc
 from pipeline.store.weekly import best_text, item_time
 
-_item = SQLModel.metadata.tables["items"].c
-_figure = SQLModel.metadata.tables["item_figures"].c
+_ITEMS = SQLModel.metadata.tables["items"]
+_FIGURES = SQLModel.metadata.tables["item_figures"]
+_item = _ITEMS.c
+_figure = _FIGURES.c
 _topic = SQLModel.metadata.tables["item_topics"].c
 _version = SQLModel.metadata.tables["item_versions"].c
 
@@ -67,6 +69,7 @@ def replace(session: Session, found: Iterable[tuple[Due, list[Figure]]], now: da
     stated before keeps the time it was first reported; a new one is dated by the item, or by the edit that
     brought it. An item whose body was pruned keeps the figures it had. Returns the number of figures written."""
     found = list(found)
+    connection = session.connection()  # Core, as the crawl's other writes: no ORM identity work a row
     done = [item.id for item, _ in found]
     emptied = [item.id for item, figures in found if item.body.strip() or figures]
     before: dict[tuple[int, str, float, str], datetime] = {}
@@ -77,7 +80,7 @@ def replace(session: Session, found: Iterable[tuple[Due, list[Figure]]], now: da
             )
         ):
             before[(int(item_id), indicator, float(value), sentence)] = as_utc(at) or now
-        session.execute(delete(ItemFigure).where(_figure.item_id.in_(emptied)))
+        connection.execute(delete(_FIGURES).where(_figure.item_id.in_(emptied)))
     rows: list[dict[str, object]] = [
         {
             "item_id": item.id,
@@ -93,9 +96,9 @@ def replace(session: Session, found: Iterable[tuple[Due, list[Figure]]], now: da
         for f in figures
     ]
     if rows:
-        session.execute(insert(ItemFigure), rows)
+        connection.execute(insert(_FIGURES), rows)
     if done:
-        session.execute(update(Item).where(_item.id.in_(done)).values(figures_at=now))
+        connection.execute(update(_ITEMS).where(_item.id.in_(done)).values(figures_at=now))
     return len(rows)
 
 

@@ -137,11 +137,11 @@ def _insert_items(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     """
     connection = session.connection()
     if connection.dialect.name != "postgresql":
-        ordered = insert(_ITEMS).returning(_ITEMS.c.id, sort_by_parameter_order=True)
-        return [int(row[0]) for row in connection.execute(ordered, rows)]
-    names = tuple(rows[0])
-    values = {f"many_{name}": [row[name] for row in rows] for name in names}
-    ids = {key: int(item_id) for item_id, key in connection.execute(_unnest_insert(names), values)}
+        returned = connection.execute(insert(_ITEMS).returning(_ITEMS.c.id, _ITEMS.c.key), rows)
+    else:
+        names = tuple(rows[0])
+        returned = connection.execute(_unnest_insert(names), {f"many_{n}": [row[n] for row in rows] for n in names})
+    ids = {key: int(item_id) for item_id, key in returned}
     return [ids[row["key"]] for row in rows]  # keys are unique among new items
 
 

@@ -18,7 +18,8 @@ from pipeline.topics.morph import words
 from pipeline.topics.search_terms import matches, query_prefixes, token
 
 _item = SQLModel.metadata.tables["items"].c
-_search = SQLModel.metadata.tables["item_search"].c
+_SEARCH = SQLModel.metadata.tables["item_search"]
+_search = _SEARCH.c
 _digest = SQLModel.metadata.tables["digests"].c
 _LEXEME = re.compile(r"[^\W_]+")
 
@@ -43,9 +44,10 @@ def replace_tokens(session: Session, rows: Iterable[tuple[int, str, bool]]) -> N
         set(session.execute(select(_search.item_id).where(_search.item_id.in_(pruned))).scalars()) if pruned else set()
     )
     write = [(i, t) for i, t, _ in rows if i not in kept]
-    session.execute(delete(ItemSearch).where(_search.item_id.in_([i for i, _ in write])))
+    connection = session.connection()  # Core, as the crawl's other writes: no ORM identity work a row
+    connection.execute(delete(_SEARCH).where(_search.item_id.in_([i for i, _ in write])))
     if write:
-        session.execute(insert(ItemSearch), [{"item_id": i, "tokens": t} for i, t in write])
+        connection.execute(insert(_SEARCH), [{"item_id": i, "tokens": t} for i, t in write])
 
 
 def search_items(session: Session, query: str, limit: int = 20) -> tuple[list[ItemHit], str]:
