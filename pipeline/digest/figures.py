@@ -35,7 +35,7 @@ _TONNES = re.compile(
     re.IGNORECASE,
 )
 _BILLION_USD = re.compile(
-    rf"(?:{_CURRENCY_BEFORE}\s?)?{_NUM}\s*(?:billion|bn|млрд\.?|миллиард\w*|мільярд\w*)", re.IGNORECASE
+    rf"(?:{_CURRENCY_BEFORE}\s?)?{_NUM}\s*(?:billion|bln|bn|млрд\.?|миллиард\w*|мільярд\w*)", re.IGNORECASE
 )
 _DOLLARS_AFTER = re.compile(
     r"\s+(?:в\s+)?(?:US\s+|американских\s+)?(?:долл\w*|dollars?|USD|\$|даляр\w*|долларовом)", re.IGNORECASE

@@ -33,6 +33,8 @@ CASES = [
      [("trade-turnover", 50.0, "2024")]),
     ("en: trade with a dollar sign", "Trade between Russia and Belarus reached $47.5 billion last year.",
      [("trade-turnover", 47.5, None)]),
+    ("en: a wire's 'bln' in a headline", "Trade turnover between Russia, Belarus grow to $51.9 bln in 2025",
+     [("trade-turnover", 51.9, "2025")]),
     ("ru: turnover in roubles is not dollars", "Товарооборот России и Белоруссии превысил 900 млрд рублей.", []),
     ("an exchange price is not Belarus's price",
      "Биржевые цены на газ в Европе превысили 500 долларов за тысячу кубометров.", []),
