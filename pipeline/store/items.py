@@ -134,6 +134,10 @@ def _insert_items(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     statement is the same short text for any number of rows. SQLAlchemy's own many-rows INSERT writes every row's
     placeholders into the statement, which psycopg then re-parses on every call (over 50 parameters it does not
     cache the parse): a third of the crawl's own CPU per feed on PostgreSQL (benchmarks/crawl.py, PROFILE=cold).
+
+    Both return each id with its key, and the order is restored from the keys: asked to keep the rows' order
+    itself (`sort_by_parameter_order`), SQLAlchemy inserts them one row per statement on SQLite, 4,000 statements
+    for a 200-feed crawl.
     """
     connection = session.connection()
     if connection.dialect.name != "postgresql":
