@@ -56,6 +56,15 @@ class RefusedURLError(FetchError):
         super().__init__(message, url=url, permanent=True)
 
 
+class RedirectedAwayError(FetchError):
+    """A redirect to a host the fetching worker does not hold: its politeness covers only its own hosts, so
+    the page is for that host's holder to fetch (`target`)."""
+
+    def __init__(self, message: str, *, url: str, target: str):
+        super().__init__(message, url=url, permanent=True)
+        self.target = target
+
+
 class ParseError(UnionWatchError):
     pass
 

@@ -26,7 +26,7 @@ import certifi
 import httpx
 
 from pipeline.domain import FeedSource, FetchedBody
-from pipeline.errors import FetchError, RefusedURLError, TooLargeError
+from pipeline.errors import FetchError, RedirectedAwayError, RefusedURLError, TooLargeError
 from pipeline.settings import FetchSettings
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -111,8 +111,10 @@ class Fetcher:
         last_modified: str | None = None,
         check_address: bool = False,
         accept: str = "*/*",
+        hosts: frozenset[str] | None = None,
     ) -> FetchedBody:
-        """Fetch one URL with retries; raises FetchError (never an httpx error) when it cannot."""
+        """Fetch one URL with retries; raises FetchError (never an httpx error) when it cannot. With `hosts` (a
+        worker's leased hosts), a redirect to any other host raises RedirectedAwayError instead of following."""
         headers = {"Accept": accept}
         if etag:
             headers["If-None-Match"] = etag
@@ -122,7 +124,7 @@ class Fetcher:
         while True:
             attempt += 1
             try:
-                result = await self._follow(url, headers, check_address)
+                result = await self._follow(url, headers, check_address, hosts)
             except FetchError as exc:
                 delay = self._retry_delay(exc, attempt)
                 if delay is None:
@@ -139,7 +141,9 @@ class Fetcher:
         base = float(self.limits.backoff * (2 ** (attempt - 1)))
         return base * (0.5 + random.random())  # full jitter around the exponential step
 
-    async def _follow(self, url: str, headers: dict[str, str], check_address: bool) -> FetchedBody:
+    async def _follow(
+        self, url: str, headers: dict[str, str], check_address: bool, hosts: frozenset[str] | None = None
+    ) -> FetchedBody:
         seen: set[str] = set()
         permanent_url: str | None = None
         all_permanent = True
@@ -152,6 +156,10 @@ class Fetcher:
             status, resp_headers, body = await self._request(current, headers, pinned)
             if status in REDIRECTS and "location" in resp_headers:
                 target = urljoin(current, resp_headers["location"])
+                if hosts is not None and (urlsplit(target).hostname or "") not in hosts:
+                    raise RedirectedAwayError(
+                        f"fetch: {url}: redirects to {target}, a host this worker does not hold", url=url, target=target
+                    )
                 all_permanent = all_permanent and status in PERMANENT
                 if all_permanent:
                     permanent_url = target

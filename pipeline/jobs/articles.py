@@ -22,7 +22,7 @@ from sqlmodel import Session
 from pipeline.articles.extract import Extracted
 from pipeline.articles.fingerprint import SignatureIndex
 from pipeline.articles.language import detect_language
-from pipeline.errors import FetchError, RefusedURLError
+from pipeline.errors import FetchError, RedirectedAwayError, RefusedURLError
 from pipeline.ingest.fetch import Fetcher
 from pipeline.jobs.classifying import load_classifier, worker_files
 from pipeline.jobs.pool_jobs import extract_and_classify, feed_text_and_classify
@@ -119,7 +119,17 @@ class ArticleStage:
                     last_modified=job.last_modified if job.had_text else None,
                     check_address=True,  # feeds are the user's choice; their links are not
                     accept=PAGE_ACCEPT,
+                    hosts=self.hosts,
                 )
+            except RedirectedAwayError as exc:  # a worker's round: the page is for the holder of its new host
+                await self.writer.write(
+                    functools.partial(
+                        article_store.hand_over, item_id=job.item_id, url=exc.target, attempts=job.attempts + 1
+                    )
+                )
+                self.counts["handed_over"] += 1
+                log.info("articles: item %d: %s; left for that host's worker", job.item_id, exc)
+                return
             except RefusedURLError as exc:
                 result = Extracted(status="refused", reason=str(exc))
             except FetchError as exc:
@@ -206,9 +216,13 @@ class ArticleStage:
     def summary(self) -> str:
         extracted = self.counts["ok"] + self.counts["feed"]
         failed = sum(
-            v for k, v in self.counts.items() if k not in ("ok", "feed", "not_modified", "topical", "disabled")
+            v
+            for k, v in self.counts.items()
+            if k not in ("ok", "feed", "not_modified", "topical", "disabled", "handed_over")
         )
         text = f"articles: {extracted} extracted ({self.counts['feed']} from the feed), {failed} without text"
+        if self.counts["handed_over"]:
+            text += f", {self.counts['handed_over']} moved to a host another worker holds"
         if self.new_versions:
             text += f", {self.new_versions} edited"
         text += f"; {self.counts['topical']} on a monitored topic"

@@ -14,6 +14,7 @@ from pipeline.articles.fingerprint import text_hash
 from pipeline.ingest.dates import plausible
 from pipeline.store import topics as topic_store
 from pipeline.store.corrections import corrected
+from pipeline.store.feeds import host_of
 from pipeline.store.models import Feed, Item, ItemVersion
 from pipeline.topics.classify import Classification
 
@@ -86,6 +87,15 @@ def due_item_ids(
     if hosts is not None:
         query = query.where(col(Item.host).in_(list(hosts)))
     return [int(i) for i in session.exec(query).all() if i is not None]
+
+
+def hand_over(session: Session, *, item_id: int, url: str, attempts: int) -> None:
+    """The item's page redirects to another host: it is to be fetched there, by whichever worker holds that host
+    (a worker keeps only its own hosts polite). The status stays, so the page is still due; the hand-over counts
+    as an attempt, so a page bouncing between hosts stops at `max_attempts`. The caller commits."""
+    session.execute(
+        update(Item).where(col(Item.id) == item_id).values(url=url, host=host_of(url), extraction_attempts=attempts)
+    )
 
 
 def cluster_candidates(session: Session, lang: str, since: datetime) -> list[tuple[int, int, bytes]]:

@@ -143,6 +143,46 @@ def test_article_pages_on_a_host_both_workers_feeds_link_to_are_fetched_once_and
     assert len(states) == 12 and "pending" not in states, states
 
 
+@pytest.mark.postgres
+def test_a_page_that_redirects_to_another_host_is_fetched_by_that_hosts_worker_one_at_a_time(
+    hosts: list[LocalServer], make_settings: Any, db_url: str
+) -> None:
+    """Each worker's links are on its own feed's host and redirect to a third host: followed by the worker that
+    met them, both workers were on the third host at once. The page is handed to whoever holds its new host."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("workers share a PostgreSQL database")
+    page = next(corpus_path("extraction", "ru-news-html").glob("*.html")).read_bytes()
+    pages = hosts[2]
+    feeds = []
+    for h in (0, 1):
+        for f in range(2):
+            name = f"h{h}f{f}"
+            links = []
+            for n in range(3):
+                target = pages.add(f"/{name}/{n}.html", Route(body=page, content_type="text/html", delay=0.3))
+                links.append(hosts[h].add(f"/go/{name}/{n}", Route(status=302, headers={"Location": target})))
+            entries = "".join(
+                f"<item><title>Belarus and Russia, report {n} of {name}</title><link>{link}</link></item>"
+                for n, link in enumerate(links)
+            )
+            body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>{name}</title>{entries}</channel></rss>'
+            feeds.append((name, hosts[h].add(f"/{name}.rss", body=body.encode())))
+    settings = make_settings(feeds, extract={"enabled": True, "workers": 0}, per_host=1)
+    first, second = worker(settings.config_file, "--hosts", "1"), worker(settings.config_file, "--hosts", "1")
+    outputs = [p.communicate(timeout=120) for p in (first, second)]
+    assert [p.returncode for p in (first, second)] == [0, 0], outputs
+    assert len(pages.routes) == 12
+    for route in pages.routes:
+        assert len(pages.requests_for(route)) == 1, (route, pages.requests_for(route))
+    arrivals = sorted(r.time for r in pages.requests)
+    assert all(b - a >= 0.25 for a, b in itertools.pairwise(arrivals)), arrivals  # per_host = 1 across both
+    engine = open_store(db_url)
+    with Session(engine) as session:
+        items = session.exec(select(Item.extraction_status, Item.host)).all()
+    engine.dispose()
+    assert sorted(items) == [("ok", HOSTS[2])] * 12, items  # extracted, and filed under the page's real host
+
+
 def test_items_without_a_link_a_killed_worker_left_pending_are_finished_by_the_next(
     hosts: list[LocalServer], make_settings: Any, db_url: str
 ) -> None:
