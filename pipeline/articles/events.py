@@ -59,6 +59,9 @@ _TRANSLIT = str.maketrans(
 _FOLD = (("kh", "h"), ("y", "i"), ("j", "i"), ("w", "v"), ("x", "ks"))
 _NOT_WORD = re.compile(r"[\W_]+")
 _SPACES = re.compile(r"\s+")
+# emoji and other pictographs, regional-indicator flags, keycaps and the joiners and selectors that build them
+_PICTOGRAPHS = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\u2300-\u23ff\ufe0f\u200d\u20e3]+")
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([:;,!?])")
 _WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*|\d+(?:[.,]\d+)?", re.UNICODE)
 # Telegram's markdown, and its link texts ("Топор Live. Подписаться"), which name the channel, not the event
 _MARKUP = re.compile(r"\*\*|__|\[[^\]]*\]\([^)]*\)|https?://\S+|#")
@@ -191,6 +194,16 @@ def headline(title: str, text: str, source: str = "", *, bare: bool = False) -> 
         if len(sentence) >= 12:
             return sentence.rstrip(".")
     return clean_title
+
+
+def shown(head: str) -> str:
+    """A headline as a reader sees it: without the pictographs a channel decorates its posts with (flags, 💬,
+    ⚡️, 📞), without the space Telegram puts before a colon, and starting with a capital. Display only: story
+    keys and comparisons read the headline as it came."""
+    text = _SPACES.sub(" ", _SPACE_BEFORE_PUNCT.sub(r"\1", _PICTOGRAPHS.sub(" ", head))).strip(" -–—|:").rstrip(",;")
+    if not text:
+        return head
+    return text[0].upper() + text[1:] if text[0].islower() else text
 
 
 def lead_sentence(title: str, text: str, source: str = "", *, bare: bool = False, limit: int = 260) -> str:

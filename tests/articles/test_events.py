@@ -160,6 +160,26 @@ def test_headline_is_never_a_channel_name(title: str, text: str, source: str, ex
     assert headline(title, text, source) == expected
 
 
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        ("🇷🇺 🇧🇾 oreshnik missile system is put on combat duty in republic of belarus",
+         "Oreshnik missile system is put on combat duty in republic of belarus"),
+        ("fm sergey lavrov : 💬 it appears that the republic of belarus faces the",
+         "Fm sergey lavrov: it appears that the republic of belarus faces the"),
+        ("🇷🇺 🇫🇷 📞 presidents spoke over the phone,", "Presidents spoke over the phone"),
+        ("⚡️Путин подписал закон об ОСАГО", "Путин подписал закон об ОСАГО"),
+        ("«Орешник» заступил на дежурство", "«Орешник» заступил на дежурство"),
+        ("Trade grows to $51.9 bln in 2025: TASS", "Trade grows to $51.9 bln in 2025: TASS"),
+        ("💬", "💬"),  # nothing else to show
+    ],
+)  # fmt: skip
+def test_a_headline_is_shown_without_a_channels_pictographs_and_with_a_capital(head: str, expected: str) -> None:
+    from pipeline.articles.events import shown
+
+    assert shown(head) == expected
+
+
 def test_a_title_that_labels_many_posts_of_one_source_is_a_name() -> None:
     posts = [("tg-feed", "Топор Live"), ("tg-feed", "Топор Live"), ("tg-feed", "Путин подписал закон")]
     assert repeated_titles(posts) == {("tg-feed", "топорlive")}
