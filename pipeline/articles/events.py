@@ -196,7 +196,7 @@ def headline(title: str, text: str, source: str = "", *, bare: bool = False) -> 
     return clean_title
 
 
-def shown(head: str) -> str:
+def displayed(head: str) -> str:
     """A headline as a reader sees it: without the pictographs a channel decorates its posts with (flags, 💬,
     ⚡️, 📞), without the space Telegram puts before a colon, and starting with a capital. Display only: story
     keys and comparisons read the headline as it came."""

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from pipeline.articles.events import headline, shown, squash
+from pipeline.articles.events import headline, squash
 from pipeline.digest.build import Digest, FeedProblem, WeekFacts, build_digest, iso_utc
 from pipeline.digest.changes import (
     BaselineState,
@@ -195,6 +195,5 @@ def _readable(items: list[WeekItem], names: set[tuple[str, str]]) -> list[WeekIt
     titles a feed has given several items, in the whole store, so this week's repeats among them)."""
     named = {(s, squash(t)) for s, t in names}
     return [
-        replace(i, title=shown(headline(i.title, i.lead, i.source, bare=(i.source, squash(i.title)) in named)))
-        for i in items
+        replace(i, title=headline(i.title, i.lead, i.source, bare=(i.source, squash(i.title)) in named)) for i in items
     ]

@@ -175,9 +175,9 @@ def test_headline_is_never_a_channel_name(title: str, text: str, source: str, ex
     ],
 )  # fmt: skip
 def test_a_headline_is_shown_without_a_channels_pictographs_and_with_a_capital(head: str, expected: str) -> None:
-    from pipeline.articles.events import shown
+    from pipeline.articles.events import displayed
 
-    assert shown(head) == expected
+    assert displayed(head) == expected
 
 
 def test_a_title_that_labels_many_posts_of_one_source_is_a_name() -> None:

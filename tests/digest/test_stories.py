@@ -125,3 +125,17 @@ def test_a_channel_name_seen_in_earlier_weeks_is_no_headline(
     assert [s["title"] for s in digest["stories"]] == [
         "Лукашенко и Путин обсудили по телефону подготовку к заседанию Высшего госсовета Союзного государства"
     ]
+
+
+def test_a_channels_post_is_headed_in_words_not_pictographs() -> None:
+    """Telegram posts titled '🇷🇺 🇧🇾 oreshnik missile system …' led the replayed weeks as they came."""
+    from pipeline.digest.build import build_digest
+    from pipeline.digest.render import render_text
+    from pipeline.digest.weeks import Week
+    from tests.support.digest_data import simple_week
+
+    post = "🇷🇺 🇧🇾 oreshnik missile system is put on combat duty in republic of belarus"
+    digest = build_digest(simple_week(Week.parse("2026-W01"), [("bases", post)]))
+    text = render_text(digest)
+    assert "Oreshnik missile system is put on combat duty in republic of belarus" in text
+    assert "🇷🇺" not in text and "oreshnik missile" not in text
