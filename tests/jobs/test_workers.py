@@ -9,9 +9,10 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from sqlmodel import Session, select
@@ -73,6 +74,40 @@ def stored_keys(db_url: str) -> list[str]:
         engine.dispose()
 
 
+def feeds_linking_to_pages(hosts: list[LocalServer], link: Callable[[int, str], str]) -> list[tuple[str, str]]:
+    """Two feeds on each of the first two hosts, three items each, whose pages (a real article, 0.3 s to answer)
+    are on the third host; `link(host index, page URL)` gives the link the feed carries for the page."""
+    page = next(corpus_path("extraction", "ru-news-html").glob("*.html")).read_bytes()
+    feeds = []
+    for h in (0, 1):
+        for f in range(2):
+            name = f"h{h}f{f}"
+            links = [
+                link(h, hosts[2].add(f"/{name}/{n}.html", Route(body=page, content_type="text/html", delay=0.3)))
+                for n in range(3)
+            ]
+            entries = "".join(
+                f"<item><title>Belarus and Russia, report {n} of {name}</title><link>{url}</link></item>"
+                for n, url in enumerate(links)
+            )
+            body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>{name}</title>{entries}</channel></rss>'
+            feeds.append((name, hosts[h].add(f"/{name}.rss", body=body.encode())))
+    return feeds
+
+
+def two_workers_fetch_each_page_once_and_one_at_a_time(config: Path, pages: LocalServer) -> None:
+    """Two workers, a host each a claim, until idle: each of the twelve pages fetched once, and never two at a
+    time on the page host (`per_host = 1` across both workers)."""
+    first, second = worker(config, "--hosts", "1"), worker(config, "--hosts", "1")
+    outputs = [p.communicate(timeout=120) for p in (first, second)]
+    assert [p.returncode for p in (first, second)] == [0, 0], outputs
+    assert len(pages.routes) == 12
+    for route in pages.routes:
+        assert len(pages.requests_for(route)) == 1, (route, pages.requests_for(route))
+    arrivals = sorted(r.time for r in pages.requests)
+    assert all(b - a >= 0.25 for a, b in itertools.pairwise(arrivals)), arrivals
+
+
 def test_two_workers_fetch_each_feed_once_and_keep_each_host_polite(
     hosts: list[LocalServer], make_settings: Any, db_url: str
 ) -> None:
@@ -112,30 +147,9 @@ def test_article_pages_on_a_host_both_workers_feeds_link_to_are_fetched_once_and
     at once, so the page host saw both workers' `per_host` together. Pages are leased by their host now."""
     if not db_url.startswith("postgresql"):
         pytest.skip("workers share a PostgreSQL database")
-    page = next(corpus_path("extraction", "ru-news-html").glob("*.html")).read_bytes()
-    pages = hosts[2]
-    feeds = []
-    for h in (0, 1):
-        for f in range(2):
-            name = f"h{h}f{f}"
-            links = [
-                pages.add(f"/{name}/{n}.html", Route(body=page, content_type="text/html", delay=0.3)) for n in range(3)
-            ]
-            entries = "".join(
-                f"<item><title>Belarus and Russia, report {n} of {name}</title><link>{link}</link></item>"
-                for n, link in enumerate(links)
-            )
-            body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>{name}</title>{entries}</channel></rss>'
-            feeds.append((name, hosts[h].add(f"/{name}.rss", body=body.encode())))
+    feeds = feeds_linking_to_pages(hosts, lambda h, page: page)
     settings = make_settings(feeds, extract={"enabled": True, "workers": 0}, per_host=1)
-    first, second = worker(settings.config_file, "--hosts", "1"), worker(settings.config_file, "--hosts", "1")
-    outputs = [p.communicate(timeout=120) for p in (first, second)]
-    assert [p.returncode for p in (first, second)] == [0, 0], outputs
-    assert len(pages.routes) == 12
-    for route in pages.routes:
-        assert len(pages.requests_for(route)) == 1, (route, pages.requests_for(route))
-    arrivals = sorted(r.time for r in pages.requests)
-    assert all(b - a >= 0.25 for a, b in itertools.pairwise(arrivals)), arrivals  # per_host = 1 across both
+    two_workers_fetch_each_page_once_and_one_at_a_time(settings.config_file, hosts[2])
     engine = open_store(db_url)
     with Session(engine) as session:
         states = session.exec(select(Item.extraction_status)).all()
@@ -151,31 +165,13 @@ def test_a_page_that_redirects_to_another_host_is_fetched_by_that_hosts_worker_o
     met them, both workers were on the third host at once. The page is handed to whoever holds its new host."""
     if not db_url.startswith("postgresql"):
         pytest.skip("workers share a PostgreSQL database")
-    page = next(corpus_path("extraction", "ru-news-html").glob("*.html")).read_bytes()
-    pages = hosts[2]
-    feeds = []
-    for h in (0, 1):
-        for f in range(2):
-            name = f"h{h}f{f}"
-            links = []
-            for n in range(3):
-                target = pages.add(f"/{name}/{n}.html", Route(body=page, content_type="text/html", delay=0.3))
-                links.append(hosts[h].add(f"/go/{name}/{n}", Route(status=302, headers={"Location": target})))
-            entries = "".join(
-                f"<item><title>Belarus and Russia, report {n} of {name}</title><link>{link}</link></item>"
-                for n, link in enumerate(links)
-            )
-            body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>{name}</title>{entries}</channel></rss>'
-            feeds.append((name, hosts[h].add(f"/{name}.rss", body=body.encode())))
+
+    def through_own_host(h: int, page: str) -> str:  # each link redirects from the feed's own host to the page
+        return hosts[h].add(f"/go{urlsplit(page).path}", Route(status=302, headers={"Location": page}))
+
+    feeds = feeds_linking_to_pages(hosts, through_own_host)
     settings = make_settings(feeds, extract={"enabled": True, "workers": 0}, per_host=1)
-    first, second = worker(settings.config_file, "--hosts", "1"), worker(settings.config_file, "--hosts", "1")
-    outputs = [p.communicate(timeout=120) for p in (first, second)]
-    assert [p.returncode for p in (first, second)] == [0, 0], outputs
-    assert len(pages.routes) == 12
-    for route in pages.routes:
-        assert len(pages.requests_for(route)) == 1, (route, pages.requests_for(route))
-    arrivals = sorted(r.time for r in pages.requests)
-    assert all(b - a >= 0.25 for a, b in itertools.pairwise(arrivals)), arrivals  # per_host = 1 across both
+    two_workers_fetch_each_page_once_and_one_at_a_time(settings.config_file, hosts[2])
     engine = open_store(db_url)
     with Session(engine) as session:
         items = session.exec(select(Item.extraction_status, Item.host)).all()
