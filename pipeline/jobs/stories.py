@@ -36,6 +36,12 @@ def assign_stories(engine: Engine, now: datetime, *, days: float = 14.0, meaning
                 log.warning("stories: meaning not computed (%s); matched by keys this time", exc)
         found = group(items, known=known)
         new = [(i.id, found[i.id]) for i in fresh]
+        bridged = {known[i]: found[i] for i in known if found.get(i, known[i]) != known[i]}
+        if bridged:
+            moved = story_store.join(session, bridged.items())
+            log.info(
+                "stories: %d stored stories joined to others by a new report (%d items moved)", len(bridged), moved
+            )
         story_store.assign(session, new)
         session.commit()
     return len(new), sum(1 for item_id, story in new if story != item_id)

@@ -68,3 +68,12 @@ def assign(session: Session, stories: Iterable[tuple[int, int]]) -> int:
         session.execute(update(Item).where(_item.id == item_id).values(story_id=story_id))
         n += 1
     return n
+
+
+def join(session: Session, joins: Iterable[tuple[int, int]]) -> int:
+    """Moves every item of each (absorbed story, story) pair into the story; returns the items moved."""
+    n = 0
+    for absorbed, story_id in joins:
+        result = session.execute(update(Item).where(_item.story_id == absorbed).values(story_id=story_id))
+        n += int(getattr(result, "rowcount", 0) or 0)
+    return n

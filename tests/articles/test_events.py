@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from pipeline.articles.events import (
+    MERGE_AT,
     SAME_EVENT,
     SAME_MEANING,
     SAME_MEANING_ACROSS,
@@ -256,3 +257,61 @@ def test_reports_that_share_no_key_are_one_story_when_their_meaning_is_close(
     vb = np.array([cosine, np.sqrt(1 - cosine**2)], dtype=np.float32)
     stories = group([dataclasses.replace(a, vector=va), dataclasses.replace(b, vector=vb)])
     assert (stories[1] == stories[2]) is one_story
+
+
+def test_a_report_that_names_two_stories_occasion_joins_them() -> None:
+    """Two statements at one conference share nothing but the city; a third report names both the occasion of
+    the first and the speaker of the second, and makes them one story under the first one's id."""
+    arrival = item(11, "Глава МИД России Лавров прибыл в Минск на конференцию по евразийской безопасности")
+    statement = item(12, "Сийярто на конференции в Минске призвал Европу к диалогу", hours=1)
+    plenary = item(13, "На конференции по евразийской безопасности выступили Лавров и Сийярто", hours=2)
+    assert similarity(keys(arrival), keys(statement)) < SAME_EVENT
+    assert min(similarity(keys(plenary), keys(arrival)), similarity(keys(plenary), keys(statement))) >= MERGE_AT
+    assert group([arrival, statement]) == {11: 11, 12: 12}
+    assert group([arrival, statement, plenary]) == {11: 11, 12: 11, 13: 11}
+    # stored stories are joined the same way: the crawl that brings the bridge moves the second story
+    assert group([arrival, statement, plenary], known={11: 11, 12: 12}) == {11: 11, 12: 11, 13: 11}
+
+
+def test_past_the_window_from_its_start_a_story_takes_only_reports_plainly_of_its_event() -> None:
+    """Statements on one missile over three days: the third shares enough with the second for one story, but
+    the story began 54 hours before it, so it starts its own (the announcement of the week was lost inside a
+    conference's story); a report that plainly tells the same event still joins, as the visit's last day does."""
+    conference = item(21, "Лукашенко на конференции в Минске: размещение «Орешника» не несёт агрессии")
+    comment = item(22, "Песков напомнил, что Путин объяснял всё про «Орешник» ещё полгода назад", hours=24)
+    duty = item(23, "Лукашенко: «Орешник» заступит на боевое дежурство в декабре", hours=54)
+    assert SAME_EVENT <= similarity(keys(comment), keys(duty)) < MERGE_AT
+    assert group([conference, comment, duty]) == {21: 21, 22: 21, 23: 23}
+    assert group([comment, duty]) == {22: 22, 23: 22}  # within the window of the story's start it joins
+
+    arrival = item(31, "Патриарх Кирилл прибыл в Минск с пастырским визитом")
+    second = item(32, "Патриарх Кирилл продолжает пастырский визит в Минске", hours=30)
+    last = item(33, "Патриарх Кирилл завершил пастырский визит в Минск", hours=60)
+    assert similarity(keys(second), keys(last)) >= MERGE_AT
+    assert group([arrival, second, last]) == {31: 31, 32: 31, 33: 31}
+
+
+def test_an_aggregators_outlet_names_join_nothing() -> None:
+    """A feed of headlines from many outlets ends each with its outlet ("… - Lenta.ru"); that name is no key of
+    the event. A wire that ends some titles with the speaker ("— Lavrov") keeps that key."""
+    heads = [
+        "Министр здравоохранения Омской области нашёлся",
+        "В Москве прошёл парад Победы",
+        "Евросоюз готовит санкции против Белоруссии",
+        "Хоккеисты сборной уступили Чехии",
+        "Курс рубля вырос к доллару",
+    ]
+    outlets = ["Lenta.ru", "Lenta.ru", "Lenta.ru", "Lenta.ru", "РБК"]
+    feed = [
+        item(30 + n, f"{h} - {o}", hours=n, source="news") for n, (h, o) in enumerate(zip(heads, outlets, strict=True))
+    ]
+    assert similarity(keys(feed[0]), keys(feed[1])) >= SAME_EVENT  # what the outlet's name did before
+    assert len(set(group(feed).values())) == len(feed)
+    wire = [
+        item(40, "Russia expects US to pursue long-term peace in Ukraine — Lavrov", source="tass", lang="en"),
+        item(41, "NATO expansion does not stop for a minute, says Lavrov", hours=1, source="tass", lang="en"),
+        item(42, "Belarus unveils a laser weapon against drones", hours=2, source="tass", lang="en"),
+        item(43, "Belavia interested in buying new jets", hours=3, source="tass", lang="en"),
+        item(44, "Minsk to host a security forum", hours=4, source="tass", lang="en"),
+    ]
+    assert group(wire)[41] == 40

@@ -94,7 +94,7 @@ def test_story_pairs_keep_their_precision() -> None:
     report = measure(read_pairs(ROOT / "eval" / "story-pairs.jsonl"), items)
     assert report["pairs"] == 231
     assert report["grouped"]["precision"] >= 0.95 and report["pairwise"]["precision"] >= 0.95
-    assert report["grouped"]["recall"] >= 0.66 and report["pairwise"]["recall"] >= 0.66
+    assert report["grouped"]["recall"] >= 0.74 and report["pairwise"]["recall"] >= 0.66
 
 
 @pytest.mark.parametrize("threshold", [0.2])
@@ -125,6 +125,47 @@ def test_a_channel_name_seen_in_earlier_weeks_is_no_headline(
     assert [s["title"] for s in digest["stories"]] == [
         "Лукашенко и Путин обсудили по телефону подготовку к заседанию Высшего госсовета Союзного государства"
     ]
+
+
+CONFERENCE = [  # our sentences; the occasion is the Minsk conference on Eurasian security of October 2025
+    (
+        "Глава МИД России Лавров прибыл в Минск на конференцию по евразийской безопасности",
+        "/wire/1",
+        DAY,
+        "Министр иностранных дел России примет участие в конференции, которую проводит Белоруссия.",
+    ),
+    (
+        "Сийярто на конференции в Минске призвал Европу к диалогу с Россией",
+        "/wire/2",
+        DAY + timedelta(hours=1),
+        "Министр иностранных дел Венгрии выступил в Белоруссии.",
+    ),
+    (
+        "На конференции по евразийской безопасности выступили Лавров и Сийярто",
+        "/wire/3",
+        DAY + timedelta(hours=2),
+        "Министры выступили на пленарной сессии в Минске; Россия и Белоруссия предложили Европе диалог.",
+    ),
+]
+
+
+def test_a_later_report_that_bridges_two_stored_stories_joins_them(
+    server: LocalServer, make_settings: Any, tmp_path: Path
+) -> None:
+    """Two statements at one conference, crawled first, are two stories; the next crawl brings a report that
+    names the occasion of one and the speaker of the other, and the week counts one story of three reports."""
+    settings = make_settings([("Wire", server.url("/wire.rss"))])
+    engine = open_store(settings.db_url)
+    entries = [(t, server.url(p), w, s) for t, p, w, s in CONFERENCE]
+    server.add("/wire.rss", body=rss(entries[:2]))
+    assert "2 in scope, 2 new stories" in crawl(settings, engine, CrawlOptions(now=DAY + timedelta(hours=1))).line()
+    server.add("/wire.rss", body=rss(entries))
+    crawl(settings, engine, CrawlOptions(now=DAY + timedelta(hours=3)))
+    done = unionwatch(settings.config_file, "digest", "--week", "2026-W47", "--out", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+    digest = json.loads((tmp_path / "out" / "2026-W47.json").read_text(encoding="utf-8"))
+    assert digest["totals"]["in_scope"] == 3 and digest["totals"]["new_stories"] == 1
+    assert digest["stories"][0]["title"] == CONFERENCE[0][0]
 
 
 def test_a_channels_post_is_headed_in_words_not_pictographs() -> None:
