@@ -10,7 +10,8 @@ outlet says first is the event; what follows is background every report on the s
   Минске and Minsk, Шойгу and Shoigu are one key (Russian, Belarusian and English inflect the end of a name);
 - figures: numbers other than bare years and small counts;
 - words: stems of the other words, which only items in one language can share;
-- the wire dateline's place and day, which joins statements filed from one occasion when they share a key;
+- the wire dateline's place and day, which joins statements filed from one occasion when they share a key, and
+  whose place is a name another outlet's report of the event may give (ALMATY in the wire, Almaty in a post);
 - where the optional embeddings are installed (`pipeline.articles.meaning`), the meaning of the headline and
   lead: two reports whose vectors are close enough are one event whatever their keys, which is what joins an
   English and a Russian report that share no name in one script.
@@ -344,6 +345,13 @@ def _overlap(a: Keys, b: Keys) -> float:
     same_script = a.script == b.script  # an English and a Russian report share names and figures, not words
     wa, wb = a.weighted(words=same_script), b.weighted(words=same_script)
     shared = {k: max(wa[k], wb[k]) for k in wa.keys() & wb.keys()}
+    for dated, other, other_weights in ((a, b, wb), (b, a, wa)):
+        # a wire's dateline names the event's place: a report from outside that desk naming it shares a name
+        # (between two reports from one desk the dateline is the reporter's city, and counts only as below)
+        if dated.dateline and not other.dateline:
+            place = "n:" + _name(max(dated.dateline.split("|")[0].replace(".", " ").split(), key=len))
+            if place in other_weights and place not in shared:
+                shared[place] = other_weights[place]
     if a.dateline and a.dateline == b.dateline and any(w > COMMON_WEIGHT for w in shared.values()):
         shared["d:"] = DATELINE_WEIGHT  # one reporter, one place, one day: with some other key, one occasion
     distinct = sum(
@@ -354,7 +362,9 @@ def _overlap(a: Keys, b: Keys) -> float:
     small = min(sum(wa.values()), sum(wb.values()))
     if small <= 0:
         return 0.0
-    return sum(shared.values()) / max(small, 2.5)
+    # rounded: the sums run in set order, which differs between processes, and a score at exactly a threshold
+    # (0.5 is common) must decide alike in every run
+    return round(sum(shared.values()) / max(small, 2.5), 9)
 
 
 @dataclass

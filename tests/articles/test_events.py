@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -80,6 +84,21 @@ SAME = [
             "Belarus remains top buyer of Russian exports — Belarusian PM",
             "Belarus remains top buyer of Russian exports — Belarusian PM\nMOSCOW, February 2. /TASS/. Sales rose.",
             hours=3,
+            lang="en",
+        ),
+    ),
+    (
+        "a wire's dateline names the place: a ministry's post that names it is the same meeting",
+        item(
+            25,
+            "Russian and Belarusian defence ministries hold talks — Belousov",
+            "ALMATY, October 31. /TASS/. The ministers met on the sidelines of the CSTO council.",
+            lang="en",
+        ),
+        item(
+            26,
+            "⚡️ defence ministers of russia and belarus discussed military cooperation in almaty",
+            hours=1,
             lang="en",
         ),
     ),
@@ -315,3 +334,26 @@ def test_an_aggregators_outlet_names_join_nothing() -> None:
         item(44, "Minsk to host a security forum", hours=4, source="tass", lang="en"),
     ]
     assert group(wire)[41] == 40
+
+
+def test_a_pairs_score_is_the_same_in_every_process() -> None:
+    """Keys are sets, whose order differs from process to process; summed in that order, a score at exactly a
+    threshold (the 0.5 of a bridge) came out as 0.4999999999999999 in some runs, so one replay of a week kept the
+    Supreme State Council's story whole and the next split it."""
+    script = (
+        "from tests.articles.test_events import SAME, DIFFERENT\n"
+        "from pipeline.articles.events import keys, similarity\n"
+        "print([repr(similarity(keys(a), keys(b))) for _, a, b in SAME + DIFFERENT])\n"
+    )
+    runs = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).resolve().parents[2],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+        ).stdout
+        for seed in range(1, 7)
+    }
+    assert len(runs) == 1, runs

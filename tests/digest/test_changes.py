@@ -158,6 +158,19 @@ def test_a_story_is_led_by_the_report_the_others_agree_with_not_by_a_reaction() 
     assert story.lead is event  # a member without a topic has no evidence to show
 
 
+def test_of_two_reports_that_agree_the_one_written_in_capitals_heads_the_story() -> None:
+    """A ministry's feed lower-cases its posts; the wire's report of the same talks heads the story, though the
+    post's topic evidence is the stronger."""
+    when = datetime(2025, 10, 31, 9, tzinfo=UTC)
+    post = WeekItem(1, "⚡️ defence ministers of russia and belarus discussed military cooperation in almaty", "u1",
+                    "MoD", "en", when, 7, {"bases": TopicHit(9.0)})  # fmt: skip
+    wire = WeekItem(2, "Russian and Belarusian defence ministries hold talks — Belousov", "u2", "TASS", "en",
+                    when + timedelta(hours=1), 7, {"bases": TopicHit(4.0)},
+                    lead="ALMATY, October 31. /TASS/. The ministers met on the sidelines of the CSTO council.")  # fmt: skip
+    [story] = stories([post, wire], {})
+    assert story.lead is wire and story.title == wire.title
+
+
 def test_a_story_told_by_headlines_alone_weighs_less_than_one_whose_reports_say_more() -> None:
     when = datetime(2026, 11, 16, 9, tzinfo=UTC)
     claim = WeekItem(1, "Belarus is part of Russia", "u1", "Claims catalogue", "en", when, 10,
