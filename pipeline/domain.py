@@ -6,6 +6,8 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from pipeline.text import cut_short
+
 SILENT = "silent"  # a fetch that answered 200 with no items: the attempt's outcome, and its warning's first word
 
 
@@ -103,3 +105,9 @@ class WeekItem:
     topics: dict[str, TopicHit] = field(default_factory=dict)
     carriers: tuple[str, ...] = ()  # other feeds that carried this very item
     lead: str = ""  # the start of its text, for a headline when the title is only a channel's name
+    title_cut: bool = False  # its feed cuts titles at one length, and this title is that long
+
+    @property
+    def shown_title(self) -> str:
+        """The title as a reader sees it: one its feed cut ends in an ellipsis."""
+        return cut_short(self.title) if self.title_cut else self.title

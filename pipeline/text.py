@@ -112,6 +112,12 @@ def plain_text(fragment: str | None, *, keep_lines: bool = False) -> str:
     return " ".join(text.split())
 
 
+def cut_short(title: str) -> str:
+    """A title its feed cut at a fixed length, marked so for the reader: "… at Lukashenko's r…". The last word
+    stays, since a cut as often falls after a whole word as inside one, and the ellipsis says which it may be."""
+    return title.rstrip(" ,;:-–—.…") + "…"
+
+
 def clip(sentence: str, limit: int) -> str:
     """At most `limit` characters, cut at a word and marked with an ellipsis."""
     return sentence if len(sentence) <= limit else sentence[: limit - 1].rsplit(" ", 1)[0] + "…"

@@ -403,7 +403,10 @@ def _lead(weighed: list[Weighed], names: dict[str, str]) -> list[LeadLine]:
         if n >= 3 and w.weight < weighed[0].weight / 2:
             break
         item = w.story.lead
-        sentence = displayed(clean_text(lead_sentence(w.story.title, item.lead, item.source)))
+        said = lead_sentence(w.story.title, item.lead, item.source)
+        if said == w.story.title:  # no lead of its own: the headline, as the story shows it
+            said = w.story.shown_title
+        sentence = displayed(clean_text(said))
         lines.append(
             LeadLine(
                 story=story_id(w.story),
@@ -422,7 +425,7 @@ def _lead(weighed: list[Weighed], names: dict[str, str]) -> list[LeadLine]:
 def _ref(story: Story, shown: bool, note: str = "") -> StoryRef:
     return StoryRef(
         story_id(story),
-        clip(displayed(clean_text(story.title)), TITLE_LIMIT) or "(untitled)",
+        clip(displayed(clean_text(story.shown_title)), TITLE_LIMIT) or "(untitled)",
         safe_url(story.lead.url),
         clean_text(story.lead.source),
         shown,
@@ -434,7 +437,7 @@ def _continuing(w: Weighed, shown: set[int], week_start: datetime) -> StoryRef:
     items = sorted((w.story.lead, *w.story.copies), key=lambda i: i.when)
     latest = items[-1]
     n = sum(1 for i in items if i.when >= week_start)
-    title = clip(displayed(clean_text(latest.title)), 120)
+    title = clip(displayed(clean_text(latest.shown_title)), 120)
     note = f"{_count(n, 'report', 'reports')} this week; latest: {title} ({clean_text(latest.source)})"
     return _ref(w.story, w.story.lead.cluster in shown, note)
 
@@ -463,9 +466,9 @@ def story_id(story: Story) -> int:
 def _story_view(story: Story, names: dict[str, str], *, weighed: Weighed | None = None, new: bool = True) -> StoryView:
     lead = story.lead
     hit = max(lead.topics.values(), key=lambda h: h.score, default=None)
-    title = clip(displayed(clean_text(story.title)), TITLE_LIMIT)
+    title = clip(displayed(clean_text(story.shown_title)), TITLE_LIMIT)
     extract: list[str] = []
-    seen = {_bare(title)}
+    seen = {_bare(title), _bare(displayed(clean_text(story.title)))}  # the title as its feed cut it, too
     for sentence in hit.evidence if hit else ():  # the evidence may be the title itself: show it once
         line = displayed(clean_text(sentence))
         if line and _bare(line) not in seen and not says_nothing(line):
@@ -490,7 +493,7 @@ def _story_view(story: Story, names: dict[str, str], *, weighed: Weighed | None 
         first_seen=iso_utc(story.first_seen),
         languages=sorted({item.lang for item in items if item.lang}),
         copies=[
-            Copy(clip(displayed(clean_text(c.title)), TITLE_LIMIT), clean_text(c.source), safe_url(c.url), c.lang)
+            Copy(clip(displayed(clean_text(c.shown_title)), TITLE_LIMIT), clean_text(c.source), safe_url(c.url), c.lang)
             for c in story.copies
         ],
         new=new,

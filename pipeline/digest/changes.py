@@ -77,11 +77,22 @@ class Story:
     def title(self) -> str:
         """The lead's title, or a copy's that says the same and more where the lead has nothing beyond its title
         (a feed that cut both title and text where another gave the title whole)."""
-        own = self.lead.title.rstrip("….").strip()
+        return self._titled_by.title
+
+    @property
+    def shown_title(self) -> str:
+        """The title as a reader sees it: where its feed cut it, up to a whole word and an ellipsis."""
+        return self._titled_by.shown_title
+
+    @property
+    def _titled_by(self) -> WeekItem:
+        own = self.lead.shown_title.rstrip("….").strip()
         if not own or len(squash(self.lead.lead)) > len(squash(own)):
-            return self.lead.title
-        longer = [c.title for c in self.copies if len(c.title) > len(own) and c.title.lower().startswith(own.lower())]
-        return max(longer, key=len) if longer else self.lead.title
+            return self.lead
+        longer = [
+            c for c in self.copies if len(c.shown_title) > len(own) and c.shown_title.lower().startswith(own.lower())
+        ]
+        return max(longer, key=lambda c: len(c.shown_title)) if longer else self.lead
 
     def score(self, topic: str | None = None) -> float:
         items = (self.lead, *self.copies)

@@ -20,6 +20,8 @@ from pipeline.store.models import CrawlRun, Feed, Item, ItemTopic, ItemVersion, 
 
 CHUNK = 500
 NAME_CHARS = 80  # a channel's name is no longer than this (and ix_items_title_prefix indexes this much)
+CUT_TITLES = 3  # titles of exactly a feed's longest length that show it cuts them there
+CUT_MIN_CHARS = 40  # shorter "longest titles" are a feed of short titles, not a cut
 LEAD = 600  # characters of text the digest reads of an item: enough for a headline when the title is a name
 # Core columns: typed as columns (the models' attributes are typed as their Python values)
 _item = SQLModel.metadata.tables["items"].c
@@ -89,6 +91,7 @@ def story_keys(session: Session, start: datetime, end: datetime) -> list[tuple[i
 def items_by_id(session: Session, ids: Iterable[int]) -> list[WeekItem]:
     wanted = sorted(set(ids))
     feeds = feed_names(session)
+    cut_at: dict[int, int | None] = {}
     result: list[WeekItem] = []
     for start in range(0, len(wanted), CHUNK):
         chunk = wanted[start : start + CHUNK]
@@ -121,6 +124,8 @@ def items_by_id(session: Session, ids: Iterable[int]) -> list[WeekItem]:
         )
         for item_id, title, canonical, url, feed_id, lang, published, first_seen, story, lead in rows:
             source = outlet.get((item_id, feed_id)) or feeds.get(feed_id, "?")
+            if feed_id not in cut_at:
+                cut_at[feed_id] = title_cut_length(session, feed_id)
             result.append(
                 WeekItem(
                     id=item_id,
@@ -133,9 +138,24 @@ def items_by_id(session: Session, ids: Iterable[int]) -> list[WeekItem]:
                     lead=lead or "",
                     topics=topics.get(item_id, {}),
                     carriers=tuple(sorted(set(carriers.get(item_id, ())) - {source})),
+                    title_cut=len(title or "") >= (cut_at[feed_id] or len(title or "") + 1),
                 )
             )
     return sorted(result, key=lambda i: (i.when, i.id))
+
+
+def title_cut_length(session: Session, feed_id: int) -> int | None:
+    """The length from which a feed's titles are cut, if it cuts them: CUT_TITLES or more of its longest titles
+    exactly as long (a feed that titles Telegram posts with their first 100 characters, a site that truncates
+    at 120), and then one character shorter too (a cut whose trailing space was stripped). A wire whose two
+    longest titles happen to be equally long cuts nothing. One pass over the feed's items by its index."""
+    length = func.length(_item.title)
+    row = session.execute(
+        select(length, func.count()).where(_item.feed_id == feed_id).group_by(length).order_by(length.desc()).limit(1)
+    ).first()
+    if row is None or row[0] is None or int(row[0]) < CUT_MIN_CHARS or int(row[1]) < CUT_TITLES:
+        return None
+    return int(row[0]) - 1
 
 
 def repeated_titles(session: Session, items: Iterable[WeekItem]) -> set[tuple[str, str]]:

@@ -180,3 +180,51 @@ def test_a_channels_post_is_headed_in_words_not_pictographs() -> None:
     text = render_text(digest)
     assert "Oreshnik missile system is put on combat duty in republic of belarus" in text
     assert "🇷🇺" not in text and "oreshnik missile" not in text
+
+
+CUT = 60  # the feed makes a post's title of its first 60 characters
+POSTS_CUT = [
+    "Лукашенко и Путин обсудили по телефону поставки российского газа в Белоруссию на следующий год",
+    "Минобороны Белоруссии сообщило о прибытии российских военных на совместные учения у границы",
+    "Правительства России и Белоруссии согласовали план реализации союзных программ на три года",
+    "Белорусские и российские пограничники провели совместное заседание коллегии в Бресте на этой неделе",
+]
+WIRE_MORE = [  # as long as the wire's other title, and one shorter: a wire's longest titles may be so by chance
+    (
+        "Russian troops arrive in Belarus for joint Zapad exercises",
+        "/wire/3",
+        DAY + timedelta(hours=4),
+        "MINSK, November 18. /WIRE/. Russian units arrived in Belarus for the Zapad joint strategic exercise.",
+    ),
+    (
+        "Belarus buys a new batch of Su-30SM2 fighters from Russia",
+        "/wire/4",
+        DAY + timedelta(hours=6),
+        "MINSK, November 18. /WIRE/. The Belarusian air force received four more fighters built in Russia.",
+    ),
+]
+
+
+def test_a_feeds_cut_titles_are_shown_cut(server: LocalServer, make_settings: Any, tmp_path: Path) -> None:
+    """A feed that cuts every title at one length ends them mid-word ("… план реализаци"); the digest marks
+    them with an ellipsis, also the one whose cut fell on a space the feed stripped. A wire whose two longest
+    titles are equally long cuts nothing."""
+    settings = make_settings([("Bridge", server.url("/bridge.rss")), ("Wire", server.url("/wire.rss"))])
+    entries = [
+        (title[:CUT], server.url(f"/b/{n}"), DAY + timedelta(hours=n), f"Сообщает канал: {title}.")
+        for n, title in enumerate(POSTS_CUT)
+    ]
+    server.add("/bridge.rss", body=rss(entries))
+    server.add("/wire.rss", body=rss([(t, server.url(p), w, s) for t, p, w, s in [WIRE[1], *WIRE_MORE]]))
+    crawl(settings, open_store(settings.db_url), CrawlOptions(now=NOW))
+    done = unionwatch(settings.config_file, "digest", "--week", "2026-W47", "--out", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+    digest = json.loads((tmp_path / "out" / "2026-W47.json").read_text(encoding="utf-8"))
+    titles = {s["title"] for s in digest["stories"]}
+    assert {title[:CUT].rstrip() + "…" for title in POSTS_CUT} <= titles
+    assert {len(t) for t, *_ in WIRE_MORE} == {len(WIRE[1][0]), len(WIRE[1][0]) - 1}
+    assert {WIRE[1][0], *(t for t, *_ in WIRE_MORE)} <= titles  # whole
+    text = (tmp_path / "out" / "2026-W47.txt").read_text(encoding="utf-8")
+    words, cut = " ".join(text.split()), POSTS_CUT[0][:CUT].rstrip()
+    assert words.count(cut + "…") == 3  # what happened, the story, its topic's list
+    assert cut + " " not in words.replace(cut + " газа", "")  # nowhere unmarked (the extract has it whole)
