@@ -81,7 +81,7 @@ class Story:
 
     @property
     def shown_title(self) -> str:
-        """The title as a reader sees it: where its feed cut it, up to a whole word and an ellipsis."""
+        """The title as a reader sees it: ending in an ellipsis where its feed cut it."""
         return self._titled_by.shown_title
 
     @property

@@ -127,6 +127,7 @@ def items_by_id(session: Session, ids: Iterable[int]) -> list[WeekItem]:
             source = outlet.get((item_id, feed_id)) or feeds.get(feed_id, "?")
             if feed_id not in cut_at:
                 cut_at[feed_id] = title_cut_length(session, feed_id)
+            cut = cut_at[feed_id]
             result.append(
                 WeekItem(
                     id=item_id,
@@ -139,7 +140,7 @@ def items_by_id(session: Session, ids: Iterable[int]) -> list[WeekItem]:
                     lead=lead or "",
                     topics=topics.get(item_id, {}),
                     carriers=tuple(sorted(set(carriers.get(item_id, ())) - {source})),
-                    title_cut=len(title or "") >= (cut_at[feed_id] or len(title or "") + 1),
+                    title_cut=cut is not None and len(title or "") >= cut,
                 )
             )
     return sorted(result, key=lambda i: (i.when, i.id))
