@@ -146,6 +146,7 @@ def rank(found: list[Story], topic: str | None = None) -> list[Story]:
 
 
 HEADLINE_ONLY = 0.5  # the weight of a story told by headlines alone, against one whose reports say more
+CONTINUING = 1.5  # a story going on from last week against a new one as widely reported
 MORE_WORDS = 5  # words of a report's text beyond its headline's that make it more than a headline ("Home" is not)
 
 
@@ -170,9 +171,11 @@ class Weighed:
 def weigh(found: list[Story], topic_weights: dict[str, float], moved: set[int], last_week: set[int]) -> list[Weighed]:
     """Stories heaviest first. How widely a story ran counts by independent outlets, on a log scale (the tenth
     outlet adds less than the second); its heaviest topic multiplies that (a story with no topic counts a
-    quarter); a baseline figure it reports that moved adds one, and continuing last week's story a half. A story
-    none of whose reports says more than its headline (a catalogue of claims, a feed of bare titles whose pages
-    gave no text) counts its outlets and topics at half: a headline alone is the weakest evidence of an event.
+    quarter); a baseline figure it reports that moved adds one. A story none of whose reports says more than its
+    headline (a catalogue of claims, a feed of bare titles whose pages gave no text) counts its outlets and topics
+    at half: a headline alone is the weakest evidence of an event. Continuing last week's story multiplies what
+    its outlets and topics give by CONTINUING: that it goes on says the story matters as much as it did, so a
+    carried-over catalogue headline stays below a new report that says more (a flat bonus let it lead the week).
     `moved`: ids of items that stated a figure differing from the baseline or the last one reported;
     `last_week`: story keys seen last week."""
     out = []
@@ -184,7 +187,8 @@ def weigh(found: list[Story], topic_weights: dict[str, float], moved: set[int], 
         figure = any(item.id in moved for item in items)
         continuing = story.lead.cluster in last_week
         told = 1.0 if any(_says_more(i) for i in items) else HEADLINE_ONLY
-        weight = (1 + math.log2(outlets)) * topic * told + (1.0 if figure else 0.0) + (0.5 if continuing else 0.0)
+        spread = (1 + math.log2(outlets)) * topic * told * (CONTINUING if continuing else 1.0)
+        weight = spread + (1.0 if figure else 0.0)
         reasons = [f"{outlets} outlets"] if outlets > 1 else []
         if figure:
             reasons.append("a baseline figure moved")

@@ -88,6 +88,10 @@ def test_stories_weigh_by_outlets_topic_moved_figures_and_continuation() -> None
     assert [w.story.lead.cluster for w in weighed] == [30, 10, 40, 20, 50]
     assert weighed[0].reasons == ("a baseline figure moved",) and weighed[1].reasons == ("3 outlets",)
     assert weighed[2].continuing and not weighed[3].continuing
+    # a catalogue's headline with no topic, carried over from last week, stays below a new report that says more
+    claim = WeekItem(11, "A claim", "https://e.org/11", "EUvsDisinfo", "en", start + day, 80, {}, lead="A claim")
+    later = weigh(stories([claim, on(12, "TASS", 90, {})], {}), {}, moved=set(), last_week={80})
+    assert [w.story.lead.cluster for w in later] == [90, 80] and later[1].reasons == ("continues last week",)
     last = stories([on(8, "TASS", 60, named), on(9, "RIA", 60, named), on(10, "RIA", 70, named)], {})
     assert [s.lead.cluster for s in ended(last, {10, 20})] == [60]  # one outlet's story does not "end"
 

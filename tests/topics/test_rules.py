@@ -38,6 +38,21 @@ CASES = [
      "Беларусь и Россия договорились о цене на газ",
      "Цена на газ для Беларуси в 2025 году останется на уровне 128,5 доллара за тысячу кубометров.",
      True, ["energy-prices"], []),
+    ("the price of another good is not an energy price",
+     "Россия и Белоруссия обсудили рост цен на яйца",
+     "Цены на яйца выросли; ценовая ситуация спровоцирована сетями, поставки из Белоруссии не растут. "
+     "Ценообразование на социальные продукты должно быть прозрачным, цена десятка достигла 170 рублей.",
+     True, [], ["energy-prices"]),
+    ("a transit ban on goods is not energy",
+     "Lithuania bans the transit of Belarusian and Russian goods",
+     "Vilnius banned the transit of goods from Belarus and Russia; transit to Kaliningrad of 4 million tonnes of "
+     "cargo and supplies of fertiliser at the old prices are stopped.",
+     True, [], ["energy-prices"]),
+    ("prices beside the energy they are of are energy prices",
+     "Belarus and Russia agree oil supplies and prices for next year",
+     "Russia will supply 24 million tonnes of oil to Belarus; prices and the compensation for the tax manoeuvre "
+     "were agreed in Minsk.",
+     True, ["energy-prices"], []),
     ("pupils are not exercises",
      "Ученики из Беларуси и России встретились в Смоленске",
      "Школьники и ученики гимназий Беларуси и России провели совместный слёт; ученикам вручили грамоты.",
