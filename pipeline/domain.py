@@ -8,6 +8,7 @@ from datetime import datetime
 
 from pipeline.text import cut_short
 
+LEAD_CHARS = 600  # characters of text the digest reads of an item: enough for a headline when the title is a name
 SILENT = "silent"  # a fetch that answered 200 with no items: the attempt's outcome, and its warning's first word
 
 
@@ -106,8 +107,17 @@ class WeekItem:
     carriers: tuple[str, ...] = ()  # other feeds that carried this very item
     lead: str = ""  # the start of its text, for a headline when the title is only a channel's name
     title_cut: bool = False  # its feed cuts titles at one length, and this title is that long
+    text_cut: bool = False  # its feed cuts texts at one length, and this text is that long
 
     @property
     def shown_title(self) -> str:
         """The title as a reader sees it: one its feed cut ends in an ellipsis."""
         return cut_short(self.title) if self.title_cut else self.title
+
+    def shown(self, sentence: str) -> str:
+        """A sentence of its text as a reader sees it: the one its feed cut off ("… sanctions against Belaru")
+        ends in an ellipsis. Known only while the lead holds the whole text."""
+        if not self.text_cut or len(self.lead) >= LEAD_CHARS:
+            return sentence
+        tail = " ".join(sentence.split()).rstrip("…").strip()
+        return cut_short(sentence) if tail and " ".join(self.lead.split()).endswith(tail) else sentence

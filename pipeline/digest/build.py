@@ -404,8 +404,8 @@ def _lead(weighed: list[Weighed], names: dict[str, str]) -> list[LeadLine]:
             break
         item = w.story.lead
         said = lead_sentence(w.story.title, item.lead, item.source)
-        if said == w.story.title:  # no lead of its own: the headline, as the story shows it
-            said = w.story.shown_title
+        # no lead of its own: the headline, as the story shows it; else the sentence, marked if its feed cut it
+        said = w.story.shown_title if said == w.story.title else item.shown(said)
         sentence = displayed(clean_text(said))
         lines.append(
             LeadLine(
@@ -473,7 +473,7 @@ def _story_view(story: Story, names: dict[str, str], *, weighed: Weighed | None 
         line = displayed(clean_text(sentence))
         if line and _bare(line) not in seen and not says_nothing(line):
             seen.add(_bare(line))
-            extract.append(line)
+            extract.append(lead.shown(line))
     others: dict[str, Link] = {}
     for item in (lead, *story.copies):
         for source in (item.source, *item.carriers):

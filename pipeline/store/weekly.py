@@ -15,15 +15,14 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, case, false, func, literal_column, null, or_, select, true
 from sqlmodel import Session, SQLModel
 
-from pipeline.domain import SILENT, TopicHit, WeekItem
+from pipeline.domain import LEAD_CHARS, SILENT, TopicHit, WeekItem
 from pipeline.store.models import CrawlRun, Feed, Item, ItemTopic, ItemVersion, as_utc
 
 CHUNK = 500
 NAME_CHARS = 80  # a channel's name is no longer than this (and ix_items_title_prefix indexes this much)
-CUT_TITLES = 3  # titles of exactly a feed's longest length that show it cuts them there
-CUT_MIN_CHARS = 40  # shorter "longest titles" are a feed of short titles, not a cut
+CUT_TITLES = 3  # titles (or texts) of exactly a feed's longest length that show it cuts them there
+CUT_MIN_CHARS = 40  # shorter "longest titles" are a feed of short titles (or texts), not a cut
 CUT_SAMPLE = 200  # a feed's latest titles read for its cut: Channel One's, cut in one of 13, shows it in 200
-LEAD = 600  # characters of text the digest reads of an item: enough for a headline when the title is a name
 # Core columns: typed as columns (the models' attributes are typed as their Python values)
 _item = SQLModel.metadata.tables["items"].c
 _topic = SQLModel.metadata.tables["item_topics"].c
@@ -92,7 +91,7 @@ def story_keys(session: Session, start: datetime, end: datetime) -> list[tuple[i
 def items_by_id(session: Session, ids: Iterable[int]) -> list[WeekItem]:
     wanted = sorted(set(ids))
     feeds = feed_names(session)
-    cut_at: dict[int, int | None] = {}
+    cut_at: dict[int, tuple[int | None, int | None]] = {}  # feed -> where it cuts titles, and texts
     result: list[WeekItem] = []
     for start in range(0, len(wanted), CHUNK):
         chunk = wanted[start : start + CHUNK]
@@ -120,14 +119,15 @@ def items_by_id(session: Session, ids: Iterable[int]) -> list[WeekItem]:
                 _item.published_at,
                 _item.first_seen_at,
                 story_key(),
-                func.substr(best_text(), 1, LEAD),
+                func.substr(best_text(), 1, LEAD_CHARS),
+                func.length(best_text()),
             ).where(_item.id.in_(chunk))
         )
-        for item_id, title, canonical, url, feed_id, lang, published, first_seen, story, lead in rows:
+        for item_id, title, canonical, url, feed_id, lang, published, first_seen, story, lead, length in rows:
             source = outlet.get((item_id, feed_id)) or feeds.get(feed_id, "?")
             if feed_id not in cut_at:
-                cut_at[feed_id] = title_cut_length(session, feed_id)
-            cut = cut_at[feed_id]
+                cut_at[feed_id] = (title_cut_length(session, feed_id), text_cut_length(session, feed_id))
+            cut, text_cut = cut_at[feed_id]
             result.append(
                 WeekItem(
                     id=item_id,
@@ -141,6 +141,7 @@ def items_by_id(session: Session, ids: Iterable[int]) -> list[WeekItem]:
                     topics=topics.get(item_id, {}),
                     carriers=tuple(sorted(set(carriers.get(item_id, ())) - {source})),
                     title_cut=cut is not None and len(title or "") >= cut,
+                    text_cut=text_cut is not None and (length or 0) >= text_cut,
                 )
             )
     return sorted(result, key=lambda i: (i.when, i.id))
@@ -152,10 +153,20 @@ def title_cut_length(session: Session, feed_id: int) -> int | None:
     100 characters, a site that truncates at 120), and then one character shorter too (a cut whose trailing space
     was stripped). A wire whose two longest titles are equally long by chance cuts nothing. Reads CUT_SAMPLE rows
     of the feed by its index, whatever the store's size."""
+    return _cut_length(session, feed_id, _item.title)
+
+
+def text_cut_length(session: Session, feed_id: int) -> int | None:
+    """The same for the texts the digest reads: a feed whose summaries stop at 60 characters, or whose pages
+    gave no more, ends a lead sentence mid-word ("… sanctions against Belaru")."""
+    return _cut_length(session, feed_id, best_text())
+
+
+def _cut_length(session: Session, feed_id: int, column: ColumnElement[str]) -> int | None:
     lengths = [
         int(n)
         for n in session.execute(
-            select(func.length(_item.title)).where(_item.feed_id == feed_id).order_by(_item.id.desc()).limit(CUT_SAMPLE)
+            select(func.length(column)).where(_item.feed_id == feed_id).order_by(_item.id.desc()).limit(CUT_SAMPLE)
         ).scalars()
         if n
     ]

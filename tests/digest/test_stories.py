@@ -228,3 +228,50 @@ def test_a_feeds_cut_titles_are_shown_cut(server: LocalServer, make_settings: An
     words, cut = " ".join(text.split()), POSTS_CUT[0][:CUT].rstrip()
     assert words.count(cut + "…") == 3  # what happened, the story, its topic's list
     assert cut + " " not in words.replace(cut + " газа", "")  # nowhere unmarked (the extract has it whole)
+
+
+TEXTS_CUT = [  # a feed whose summaries stop at 60 characters, and whose pages give no more
+    (
+        "Belarus and Russia agree on gas supplies for next year",
+        "The governments of Belarus and Russia agreed the volumes of Russian gas supplied to Belarus next year.",
+    ),
+    (
+        "Russian troops arrive for joint exercises in Belarus",
+        "Units of the Russian army arrived at training grounds in Belarus for the joint exercise of the forces.",
+    ),
+    (
+        "Union programmes on industry approved in Minsk",
+        "The Council of Ministers of the Union State approved two union programmes on industry of both states.",
+    ),
+    (
+        "Border guards of the two states meet in Brest",
+        "Belarusian and Russian border guards held a joint board meeting in Brest this week on the union border.",
+    ),
+]
+
+
+def test_a_sentence_a_feeds_cut_text_ends_in_is_shown_cut(
+    server: LocalServer, make_settings: Any, tmp_path: Path
+) -> None:
+    """A feed that cuts its texts at one length ends a lead mid-word ("… training grounds in Bel"); what
+    happened and the extract mark it with an ellipsis, also where the cut fell on a space. A wire's whole
+    sentences stay as they are."""
+    settings = make_settings([("Digest", server.url("/cut.rss")), ("Wire", server.url("/wire.rss"))])
+    entries = [
+        (title, server.url(f"/c/{n}"), DAY + timedelta(hours=n), text[:CUT])
+        for n, (title, text) in enumerate(TEXTS_CUT)
+    ]
+    server.add("/cut.rss", body=rss(entries))
+    server.add("/wire.rss", body=rss([(t, server.url(p), w, s) for t, p, w, s in WIRE]))
+    crawl(settings, open_store(settings.db_url), CrawlOptions(now=NOW))
+    done = unionwatch(settings.config_file, "digest", "--week", "2026-W47", "--out", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+    digest = json.loads((tmp_path / "out" / "2026-W47.json").read_text(encoding="utf-8"))
+    said = {line["sentence"] for line in digest["lead"]}
+    cuts = [text[:CUT].rstrip() for _, text in TEXTS_CUT]
+    assert {cut + "…" for cut in cuts[:3]} <= said  # the three heaviest stories always lead
+    assert any(s.startswith("The Russian Oreshnik missile system has gone on combat duty") for s in said)
+    assert not [s for s in said if s.endswith("…") and s[:-1] not in cuts]  # the wire's leads are whole
+    words = " ".join((tmp_path / "out" / "2026-W47.txt").read_text(encoding="utf-8").split())
+    for cut in cuts:
+        assert words.count(cut) == words.count(cut + "…"), cut  # nowhere unmarked

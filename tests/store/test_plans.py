@@ -80,6 +80,7 @@ def test_the_digest_status_and_items_list_read_through_indexes(db_url: str, make
             weekly.cluster_first_seen(s, [1, 2])
             weekly.items_by_id(s, [1, 2])
             weekly.title_cut_length(s, 1)
+            weekly.text_cut_length(s, 1)
             figure_store.reported_between(s, start, end)
             figure_store.latest_before(s, ["gas-price"], end)
         make_digest(settings, engine, week, NOW)
