@@ -5,11 +5,21 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from pipeline.text import cut_short
 
 LEAD_CHARS = 600  # characters of text the digest reads of an item: enough for a headline when the title is a name
 SILENT = "silent"  # a fetch that answered 200 with no items: the attempt's outcome, and its warning's first word
+
+
+def host_of(url: str) -> str:
+    """The host a link names, lower-cased; "" for none or a link that cannot be read. One spelling for per-host
+    politeness in the fetcher, the workers' host leases and an outlet's home country, which must agree."""
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:  # "http://[::1" and other unreadable netlocs
+        return ""
 
 
 def is_silent(warning: str | None) -> bool:

@@ -128,15 +128,36 @@ def sentences(text: str) -> list[str]:
     return [part.strip() for part in _SENTENCE.split(text) if part.strip()]
 
 
-# a wire dateline standing alone, as the splitter leaves it: "MINSK, February 8. /TASS/.", "МОСКВА, 28 октября."
+# A wire dateline: "MINSK, October 28. /TASS/.", "МОСКВА, 28 октября. /ТАСС/.". It names the desk, not the event.
+# Its parts: the agency between slashes, which marks it anywhere in a text; the day; the place, in capitals
+# where it is read as a place ("ST. PETERSBURG"), so that a title standing before it is not taken for one.
+_AGENCY = r"/[^/\s][^/]{1,12}/"
+_DAY = r"[^./]{3,20}\."
+_CAPS = "A-ZА-ЯЁІЎ"
+_PLACE = rf"[{_CAPS}][{_CAPS}.'-]*(?: [{_CAPS}][{_CAPS}'-]+)?"
+_DATELINE = re.compile(rf"[^\W\d_][^\W\d_ -]*\.?(?:[ -][^\W\d_]+)?,\s+{_DAY}\s*{_AGENCY}\.?")
+_PLACE_DAY = re.compile(rf"\b({_PLACE}),\s+([^./]{{3,20}})\.\s*{_AGENCY}")
+# standing alone, as the sentence splitter leaves it, with or without the agency ("МОСКВА, 28 октября.")
 _DATELINE_ONLY = re.compile(
-    r"[^\W\d_][^,.]{1,30}(?:\.[^,.]{1,20})?,\s+(?:[^./]{3,20}\.\s*/[^/\s][^/]{1,12}/\.?|(?=[^./]*\d)[^./]{3,20}\.)"
+    rf"[^\W\d_][^,.]{{1,30}}(?:\.[^,.]{{1,20}})?,\s+(?:{_DAY}\s*{_AGENCY}\.?|(?=[^./]*\d){_DAY})"
 )
+_AGENCY_ONLY = re.compile(rf"{_AGENCY}\.?")
+
+
+def without_datelines(text: str) -> str:
+    """The text with every wire dateline in it blanked: a feed may put the title before one."""
+    return _DATELINE.sub(" ", text)
+
+
+def dateline(text: str) -> tuple[str, str] | None:
+    """The place and day of the first wire dateline in a text ("ST. PETERSBURG", "December 21")."""
+    found = _PLACE_DAY.search(text)
+    return (found.group(1), found.group(2)) if found else None
 
 
 def is_dateline(sentence: str) -> bool:
     """Whether a "sentence" is only a wire dateline: where the reporter stood, never evidence of a subject."""
-    return bool(_DATELINE_ONLY.fullmatch(sentence.strip())) or bool(re.fullmatch(r"/[^/\s][^/]{1,12}/\.?", sentence))
+    return bool(_DATELINE_ONLY.fullmatch(sentence.strip())) or bool(_AGENCY_ONLY.fullmatch(sentence))
 
 
 # a byline standing alone: "By Jonny Tickle", "Автор: Иван Петров", "Аўтар Ян Кот"

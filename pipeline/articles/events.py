@@ -31,7 +31,7 @@ from functools import cached_property
 
 import numpy as np
 
-from pipeline.text import clip, sentences
+from pipeline.text import clip, dateline, sentences, without_datelines
 from pipeline.topics.morph import stem
 
 WINDOW = timedelta(days=2)  # reports of one event further apart than this are a continuing story, not copies
@@ -71,13 +71,6 @@ _SPACE_BEFORE_PUNCT = re.compile(r"\s+([:;,!?])")
 _WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*|\d+(?:[.,]\d+)?", re.UNICODE)
 # Telegram's markdown, and its link texts ("Топор Live. Подписаться"), which name the channel, not the event
 _MARKUP = re.compile(r"\*\*|__|\[[^\]]*\]\([^)]*\)|https?://\S+|#")
-# a wire dateline ("MINSK, October 28. /TASS/.", "МОСКВА, 28 октября. /ТАСС/.") names the desk, not the event
-# anywhere, since a feed may put the title before it: the /AGENCY/ between slashes marks it
-_DATELINE = re.compile(r"[^\W\d_][^\W\d_ -]*(?:[ -][^\W\d_]+)?,\s+[^./]{3,20}\.\s*/[^/\s][^/]{1,12}/\.?", re.UNICODE)
-# the dateline's place is in capitals ("ST. PETERSBURG, December 21. /TASS/."): a title before it is not the place
-_CAPS = "A-ZА-ЯЁІЎ"
-_PLACE = rf"[{_CAPS}][{_CAPS}.'-]*(?: [{_CAPS}][{_CAPS}'-]+)?"
-_PLACE_DAY = re.compile(rf"\b({_PLACE}),\s+([^./]{{3,20}})\.\s*/[^/\s][^/]{{1,12}}/")
 # an aggregator's "Headline - Outlet" (Google News' form; "|" and dashes too)
 _ATTRIBUTION = re.compile(r"\s+[-–—|]\s+[^-–—|]{2,40}$")
 _PROMPT = re.compile(r"подпис\w+ на|читайте|subscribe|follow us|падпіс\w+ на|https?://|t\.me/", re.IGNORECASE)
@@ -144,6 +137,13 @@ class Keys:
     def weighted(self, *, words: bool = True) -> dict[str, float]:
         """The keys with their weights; computed once per item, since `group` compares each item with many."""
         return self._with_words if words else self._without_words
+
+    @cached_property
+    def place(self) -> str:
+        """The dateline's place as a name key ("n:peter" for ST. PETERSBURG: its longest word), or ""."""
+        if not self.dateline:
+            return ""
+        return "n:" + _name(max(self.dateline.split("|")[0].replace(".", " ").split(), key=len))
 
     @cached_property
     def _with_words(self) -> dict[str, float]:
@@ -241,7 +241,7 @@ def lead_sentence(title: str, text: str, source: str = "", *, bare: bool = False
     at = body.lower().find(head.lower()) if len(head) >= 20 else -1
     if 0 <= at <= 80:  # the page's section name or date, then the title again: the lead starts after it
         body = body[at + len(head) :].lstrip(" .:|—-")
-    body = _DATELINE.sub(" ", body).strip(" .")
+    body = without_datelines(body).strip(" .")
     for sentence in sentences(body)[:2]:
         sentence = sentence.strip(" . ")
         if squash(head) and (squash(sentence).startswith(squash(head)) or squash(head).startswith(squash(sentence))):
@@ -273,9 +273,9 @@ def keys(item: EventItem, *, bare: bool = False) -> Keys:
     body = _clean(item.text)
     if head != _clean(item.title):  # the title was a channel's name: its page repeats it, and it names no event
         body = _without(_clean(item.title), body)
-    found = _PLACE_DAY.search(_without(head, body)[:200])  # after the title a page may repeat
-    dateline = f"{translit(found.group(1))}|{found.group(2).lower()}" if found else ""
-    body = _DATELINE.sub(" ", body).strip()
+    found = dateline(_without(head, body)[:200])  # after the title a page may repeat
+    place_day = f"{translit(found[0])}|{found[1].lower()}" if found else ""
+    body = without_datelines(body).strip()
     lead = head
     if body:
         first = " ".join(sentences(body)[:3])
@@ -316,7 +316,7 @@ def keys(item: EventItem, *, bare: bool = False) -> Keys:
         frozenset(stems),
         head,
         script,
-        dateline,
+        place_day,
         item.vector,
     )
 
@@ -349,7 +349,7 @@ def _overlap(a: Keys, b: Keys) -> float:
         # a wire's dateline names the event's place: a report from outside that desk naming it shares a name
         # (between two reports from one desk the dateline is the reporter's city, and counts only as below)
         if dated.dateline and not other.dateline:
-            place = "n:" + _name(max(dated.dateline.split("|")[0].replace(".", " ").split(), key=len))
+            place = dated.place
             if place in other_weights and place not in shared:
                 shared[place] = other_weights[place]
     if a.dateline and a.dateline == b.dateline and any(w > COMMON_WEIGHT for w in shared.values()):

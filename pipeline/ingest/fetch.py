@@ -25,7 +25,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import certifi
 import httpx
 
-from pipeline.domain import FeedSource, FetchedBody
+from pipeline.domain import FeedSource, FetchedBody, host_of
 from pipeline.errors import FetchError, RedirectedAwayError, RefusedURLError, TooLargeError
 from pipeline.settings import FetchSettings
 
@@ -156,7 +156,7 @@ class Fetcher:
             status, resp_headers, body = await self._request(current, headers, pinned)
             if status in REDIRECTS and "location" in resp_headers:
                 target = urljoin(current, resp_headers["location"])
-                if hosts is not None and (urlsplit(target).hostname or "") not in hosts:
+                if hosts is not None and host_of(target) not in hosts:
                     raise RedirectedAwayError(
                         f"fetch: {url}: redirects to {target}, a host this worker does not hold", url=url, target=target
                     )
@@ -189,7 +189,7 @@ class Fetcher:
     async def _request(
         self, url: str, headers: dict[str, str], pinned: str | None = None
     ) -> tuple[int, dict[str, str], bytes]:
-        host = urlsplit(url).hostname or ""
+        host = host_of(url)
         host_limit = self._hosts.setdefault(host, asyncio.Semaphore(self.limits.per_host))
         async with self._global, host_limit:
             self._enter(host)
@@ -294,9 +294,7 @@ def _retry_after(value: str | None) -> float | None:
 def host_agents(sources: Iterable[FeedSource]) -> dict[str, str]:
     """host → the User-Agent its feed asks for: a site that shows a challenge page to unknown clients shows
     it for its article pages too."""
-    return {
-        (urlsplit(s.url).hostname or ""): s.user_agent for s in sources if s.user_agent and urlsplit(s.url).hostname
-    }
+    return {host_of(s.url): s.user_agent for s in sources if s.user_agent and host_of(s.url)}
 
 
 def _unresolved(exc: BaseException) -> bool:

@@ -22,6 +22,7 @@ from sqlmodel import Session
 from pipeline.articles.extract import Extracted
 from pipeline.articles.fingerprint import SignatureIndex
 from pipeline.articles.language import detect_language
+from pipeline.domain import host_of
 from pipeline.errors import FetchError, RedirectedAwayError, RefusedURLError
 from pipeline.ingest.fetch import Fetcher
 from pipeline.jobs.classifying import load_classifier, worker_files
@@ -30,7 +31,6 @@ from pipeline.jobs.workers import in_pool
 from pipeline.jobs.writer import BatchWriter
 from pipeline.settings import Settings
 from pipeline.store import articles as article_store
-from pipeline.store.feeds import host_of
 
 log = logging.getLogger("unionwatch.articles")
 

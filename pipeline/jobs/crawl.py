@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col
 
-from pipeline.domain import SILENT, FetchedBody, ParsedFeed
+from pipeline.domain import SILENT, FetchedBody, ParsedFeed, host_of
 from pipeline.errors import ConfigError, FetchError, ParseError, UnionWatchError
 from pipeline.ingest.backoff import next_check
 from pipeline.ingest.feedlist import load_sources
@@ -39,7 +39,6 @@ from pipeline.store import articles as article_store
 from pipeline.store import feeds as feed_store
 from pipeline.store import items as item_store
 from pipeline.store import topics as topic_store
-from pipeline.store.feeds import host_of
 from pipeline.store.leases import one_at_a_time
 from pipeline.store.models import CrawlRun, Feed, FetchAttempt
 from pipeline.text import plural

@@ -11,7 +11,6 @@ import fcntl
 import logging
 import os
 import sys
-import zlib
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -20,11 +19,12 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine, make_url
 
 from pipeline.errors import LockedError
+from pipeline.store import lock_keys
 from pipeline.store.db import sqlite_file
 
 log = logging.getLogger("unionwatch.lock")
 
-_KEY = zlib.crc32(b"unionwatch") & 0x7FFFFFFF
+_KEY = lock_keys.RUN
 
 
 class RunLock:

@@ -26,11 +26,10 @@ from pipeline.ingest.feedlist import load_sources
 from pipeline.jobs.crawl import CrawlOptions, CrawlSummary, crawl, settle
 from pipeline.settings import Settings
 from pipeline.store import feeds as feed_store
-from pipeline.store import leases
+from pipeline.store import leases, lock_keys
 from pipeline.text import plural
 
 log = logging.getLogger("unionwatch.worker")
-SYNC_LOCK = 0x55570001  # the feeds file is synced by one worker at a time
 # stories and figures are given at most this often while there is work, and when it runs out: every round
 # would serialise the workers on them (benchmarks/scale.py: 1 → 2 workers gained 1.16× when every round did)
 SETTLE_EVERY = 300.0
@@ -92,7 +91,7 @@ def work(
             stamp = _stamp(settings.feeds)
             if stamp != synced:  # the feeds file, synced when it changes (reading 100,000 feeds a round costs)
                 with Session(engine) as session:
-                    session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SYNC_LOCK})
+                    session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_keys.SYNC_FEEDS})
                     feed_store.sync_sources(session, load_sources(settings.feeds), clock())  # commits, unlocks
                 synced = stamp
             with Session(engine) as session:

@@ -11,10 +11,10 @@ from sqlmodel import Session, col, select
 
 from pipeline.articles.extract import Extracted
 from pipeline.articles.fingerprint import text_hash
+from pipeline.domain import host_of
 from pipeline.ingest.dates import plausible
 from pipeline.store import topics as topic_store
 from pipeline.store.corrections import corrected
-from pipeline.store.feeds import host_of
 from pipeline.store.models import Feed, Item, ItemVersion
 from pipeline.topics.classify import Classification
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import Table, insert, or_, update
 from sqlmodel import Session, col, select
 
-from pipeline.domain import FeedSource, is_silent
+from pipeline.domain import FeedSource, host_of, is_silent
 from pipeline.store.models import Feed, FetchAttempt
 
 # Core, on the session's connection: through the ORM the two statements a crawl runs for every feed cost 0.6 ms
@@ -70,10 +69,6 @@ def update_feed(session: Session, feed_id: int, changes: dict[str, Any]) -> None
 def add_attempt(session: Session, **row: Any) -> None:
     """Record one fetch of a feed (`FetchAttempt`'s columns); the caller commits."""
     session.connection().execute(insert(_ATTEMPTS).values(**row))
-
-
-def host_of(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
 
 
 def all_feeds(session: Session) -> list[Feed]:

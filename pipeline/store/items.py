@@ -10,9 +10,8 @@ from typing import Any
 from sqlalchemy import ARRAY, Table, bindparam, func, insert, update
 from sqlmodel import Session, col, select
 
-from pipeline.domain import Entry
+from pipeline.domain import Entry, host_of
 from pipeline.ingest.dates import believed
-from pipeline.store.feeds import host_of
 from pipeline.store.models import Feed, Item, ItemSource
 
 _ITEMS: Table = Item.__table__  # type: ignore[attr-defined]

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import socket
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -24,6 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 from sqlmodel import select as entity
 
+from pipeline.store import lock_keys
 from pipeline.store.articles import article_due
 from pipeline.store.models import Feed, HostLease, Item, Worker
 
@@ -149,7 +149,7 @@ def one_at_a_time(engine: Engine, name: str) -> Iterator[None]:
     if engine.dialect.name != "postgresql":
         yield
         return
-    key = zlib.crc32(f"unionwatch:{name}".encode())
+    key = lock_keys.named(name)
     with engine.connect() as conn:
         conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
         conn.commit()

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from pipeline.store import lock_keys
+
 if TYPE_CHECKING:  # alembic is imported only when a migration is due: most commands open an up-to-date store
     from alembic.operations import Operations
 
@@ -538,10 +540,7 @@ def _one_at_a_time(conn: Connection) -> None:
     """Workers on several hosts may start together against a new database: on PostgreSQL each step waits for the
     others' (a transaction-level advisory lock), then sees what they applied."""
     if conn.dialect.name == "postgresql":
-        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
-
-
-MIGRATION_LOCK = 0x55570002
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_keys.MIGRATIONS})
 
 
 def applied(conn: Connection) -> list[str]:

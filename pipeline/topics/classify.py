@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
+from pipeline.domain import host_of
 from pipeline.text import clip
 from pipeline.text import sentences as split_sentences
 from pipeline.topics.definitions import NAMED, Term, TopicSet
@@ -168,7 +168,7 @@ class Classifier:
         there the integration, the ally, the bilateral talks are this pair's without saying so."""
         if lang == "be":
             return True
-        host = (urlsplit(url).hostname or "").lower() if "//" in url else ""
+        host = host_of(url)
         return bool(host) and any(
             host.endswith(suffix) if suffix.startswith(".") else host == suffix or host.endswith("." + suffix)
             for suffix in self.topic_set.gate.home_outlets

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.text import is_byline, is_dateline, plain_text
+from pipeline.text import dateline, is_byline, is_dateline, plain_text, without_datelines
 
 CASES = [
     # (case, fragment, text, text with lines kept)
@@ -49,6 +49,14 @@ def test_plain_text(case: str, fragment: str, text: str, lines: str) -> None:
 def test_a_dateline_alone_is_no_evidence(sentence: str, alone: bool) -> None:
     """The splitter leaves a wire dateline as a sentence; the digest must not quote it as what happened."""
     assert is_dateline(sentence) is alone
+
+
+def test_a_wire_dateline_is_read_for_its_place_and_day_and_taken_out_of_the_text() -> None:
+    """A feed may put the title before the dateline: the title is not the place, and the text keeps the title."""
+    text = "Putin opens summit ST. PETERSBURG, December 21. /TASS/. Russian President Vladimir Putin said."
+    assert dateline(text) == ("ST. PETERSBURG", "December 21")
+    assert " ".join(without_datelines(text).split()) == "Putin opens summit Russian President Vladimir Putin said."
+    assert dateline("Moscow, Minsk sign a gas deal. Talks went on, the sides said.") is None
 
 
 @pytest.mark.parametrize(

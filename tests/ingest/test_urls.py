@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pipeline.domain import host_of
 from pipeline.ingest.urls import canonical_url
 
 CASES = [
@@ -82,3 +83,17 @@ def test_the_fast_path_for_plain_links_agrees_with_w3lib(url: str, base: str) ->
         assert fast == canonical_url(urljoin(base, url) if base else url)
     finally:
         urls._PLAIN_PATH = saved
+
+
+@pytest.mark.parametrize(
+    "url,host",
+    [
+        ("https://NEWS.Tut.By/economy/1.html", "news.tut.by"),
+        ("http://127.0.0.2:8080/feed.xml", "127.0.0.2"),
+        ("tg:channel/12", ""),
+        ("http://[::1/broken", ""),  # a link no parser can read: no host, and nothing raised at the feed's item
+        ("", ""),
+    ],
+)
+def test_a_link_has_one_host_for_politeness_leases_and_outlets(url: str, host: str) -> None:
+    assert host_of(url) == host
