@@ -53,6 +53,10 @@ CASES = [
      "Russia will supply 24 million tonnes of oil to Belarus; prices and the compensation for the tax manoeuvre "
      "were agreed in Minsk.",
      True, ["energy-prices"], []),
+    ("the nuclear plant Rosatom built in Belarus names both sides",
+     "First NPP in Belarus strengthened the country's energy security, Lukashenko says",
+     "The Belarusian nuclear power plant now covers a third of the electricity Belarus uses, the president said.",
+     True, ["energy-prices"], []),
     ("pupils are not exercises",
      "Ученики из Беларуси и России встретились в Смоленске",
      "Школьники и ученики гимназий Беларуси и России провели совместный слёт; ученикам вручили грамоты.",
