@@ -126,7 +126,7 @@ def items_by_id(session: Session, ids: Iterable[int]) -> list[WeekItem]:
         for item_id, title, canonical, url, feed_id, lang, published, first_seen, story, lead, length in rows:
             source = outlet.get((item_id, feed_id)) or feeds.get(feed_id, "?")
             if feed_id not in cut_at:
-                cut_at[feed_id] = (title_cut_length(session, feed_id), text_cut_length(session, feed_id))
+                cut_at[feed_id] = cut_lengths(session, feed_id)
             cut, text_cut = cut_at[feed_id]
             result.append(
                 WeekItem(
@@ -147,31 +147,26 @@ def items_by_id(session: Session, ids: Iterable[int]) -> list[WeekItem]:
     return sorted(result, key=lambda i: (i.when, i.id))
 
 
-def title_cut_length(session: Session, feed_id: int) -> int | None:
-    """The length from which a feed's titles are cut, if it cuts them: CUT_TITLES or more of its latest
-    CUT_SAMPLE titles exactly as long as the longest of them (a feed that titles Telegram posts with their first
-    100 characters, a site that truncates at 120), and then one character shorter too (a cut whose trailing space
-    was stripped). A wire whose two longest titles are equally long by chance cuts nothing. Reads CUT_SAMPLE rows
-    of the feed by its index, whatever the store's size."""
-    return _cut_length(session, feed_id, _item.title)
+def cut_lengths(session: Session, feed_id: int) -> tuple[int | None, int | None]:
+    """The lengths from which a feed cuts its titles, and the texts the digest reads, if it cuts them: CUT_TITLES
+    or more of its latest CUT_SAMPLE titles (texts) exactly as long as the longest of them (a feed that titles
+    Telegram posts with their first 100 characters, a site that truncates at 120, summaries that stop at 60), and
+    then one character shorter too (a cut whose trailing space was stripped). A wire whose two longest titles are
+    equally long by chance cuts nothing. One query reads CUT_SAMPLE rows of the feed by its index, whatever the
+    store's size."""
+    rows = session.execute(
+        select(func.length(_item.title), func.length(best_text()))
+        .where(_item.feed_id == feed_id)
+        .order_by(_item.id.desc())
+        .limit(CUT_SAMPLE)
+    ).all()
+    return _cut([title for title, _ in rows]), _cut([text for _, text in rows])
 
 
-def text_cut_length(session: Session, feed_id: int) -> int | None:
-    """The same for the texts the digest reads: a feed whose summaries stop at 60 characters, or whose pages
-    gave no more, ends a lead sentence mid-word ("… sanctions against Belaru")."""
-    return _cut_length(session, feed_id, best_text())
-
-
-def _cut_length(session: Session, feed_id: int, column: ColumnElement[str]) -> int | None:
-    lengths = [
-        int(n)
-        for n in session.execute(
-            select(func.length(column)).where(_item.feed_id == feed_id).order_by(_item.id.desc()).limit(CUT_SAMPLE)
-        ).scalars()
-        if n
-    ]
-    longest = max(lengths, default=0)
-    if longest < CUT_MIN_CHARS or lengths.count(longest) < CUT_TITLES:
+def _cut(lengths: list[int | None]) -> int | None:
+    known = [int(n) for n in lengths if n]
+    longest = max(known, default=0)
+    if longest < CUT_MIN_CHARS or known.count(longest) < CUT_TITLES:
         return None
     return longest - 1
 
