@@ -140,10 +140,11 @@ class Keys:
 
     @cached_property
     def place(self) -> str:
-        """The dateline's place as a name key ("n:peter" for ST. PETERSBURG: its longest word), or ""."""
+        """The dateline's place as a name key ("n:peter" for ST. PETERSBURG and С.-ПЕТЕРБУРГ: its longest word),
+        or ""."""
         if not self.dateline:
             return ""
-        return "n:" + _name(max(self.dateline.split("|")[0].replace(".", " ").split(), key=len))
+        return "n:" + _name(max(_NOT_WORD.split(self.dateline.split("|")[0]), key=len))
 
     @cached_property
     def _with_words(self) -> dict[str, float]:

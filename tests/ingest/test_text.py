@@ -59,6 +59,14 @@ def test_a_wire_dateline_is_read_for_its_place_and_day_and_taken_out_of_the_text
     assert dateline("Moscow, Minsk sign a gas deal. Talks went on, the sides said.") is None
 
 
+def test_a_dateline_with_the_agency_after_a_dash_is_one_too() -> None:
+    """RIA's form: the place and day, then the agency after a dash, and the place may hold a dot and a hyphen."""
+    text = "С.-ПЕТЕРБУРГ, 17 ноя - РИА Новости. Президент России сказал, что приедет."
+    assert dateline(text) == ("С.-ПЕТЕРБУРГ", "17 ноя")
+    assert " ".join(without_datelines(text).split()) == "Президент России сказал, что приедет."
+    assert dateline("МОСКВА, 17 окт — РИА Новости, Наталья Дембинская. Ни эмбарго, ни цен.") == ("МОСКВА", "17 окт")
+
+
 @pytest.mark.parametrize(
     "sentence,alone",
     [

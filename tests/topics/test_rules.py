@@ -150,9 +150,26 @@ CASES = [
      "Belarus is protected by its union with Russia, the Belarusian foreign minister said in Minsk.",
      True, ["political-integration"], []),
     ("a customs union of three is not the union of the two",
-     "Таможенный союз России, Казахстана и Белоруссии начал работу",
+     "Белоруссия и Россия в Таможенном союзе: что изменится на границе",
      "Таможенный союз России, Казахстана и Белоруссии снял таможенный контроль на общих границах.",
      True, [], ["political-integration"]),
+    ("a title listing the pair among three states is a multilateral item",
+     "Russia, Belarus, Kazakhstan sign common customs code",
+     "The customs code of Russia, Belarus and Kazakhstan will come into force on July 1, the commission said.",
+     False, [], []),
+    ("a third state beside the pair's talks is no list",
+     "Украина стала главной темой переговоров России и Белоруссии",
+     "Президенты обсудили ситуацию на Украине и двустороннее сотрудничество.",
+     True, [], []),
+    ("Russia's parliament is Russia, as its ministers are",
+     "State Duma ratifies agreement with Belarus on legal protection",
+     "The lower house approved the agreement on Wednesday, the speaker said.",
+     True, [], []),
+    ("a wire's dateline is where the reporter stood, not what the report is about",
+     "Russia awaits US response on New START — Lavrov",
+     "MINSK, October 28. /TASS/. Moscow is waiting for Washington to answer its proposal on the treaty, the "
+     "Russian foreign minister told reporters on the sidelines of a conference.",
+     False, [], []),
     ("the Forum of Regions is the two economies' own",
      "Forum of Russian and Belarusian Regions opens in Minsk",
      "Governors of Russian regions and Belarusian regions signed contracts at the forum of regions, where Russia "
@@ -193,6 +210,12 @@ def test_a_word_two_terms_match_counts_once(classifier: Classifier) -> None:
 )
 def test_a_list_of_states_counts_half_the_pair(classifier: Classifier, pair: str, listed: str) -> None:
     assert classifier.classify(listed, "").relevance <= classifier.classify(pair, "").relevance / 2
+
+
+def test_a_title_listing_states_says_so_when_it_keeps_an_item_out(classifier: Classifier) -> None:
+    result = classifier.classify("Russia, Belarus, Kazakhstan sign common customs code", "")
+    assert not result.relevant
+    assert "the title lists the two among other states" in result.why
 
 
 @pytest.mark.parametrize(
