@@ -43,6 +43,12 @@ SAME_EVENT = 0.35  # similarity at or above which two items report one event (ev
 # / 0.708; at 0.6 P 0.970 / 0.964, R 0.743 / 0.784; at 0.5 P 0.970 / 0.965, R 0.760 / 0.813. Read on the whole
 # corpus, 16 of the 19 stories such matches put together are one occasion (eval/README.md)
 MERGE_AT = 0.5
+# A match below MERGE_AT still extends a story past the window from its start, or bridges two stories, when
+# it is corroborated: the report matches this many of the story's reports of the window (of each story, for a
+# bridge). A story drifts from event to event through one report at a time; a run of reports on one event
+# (gas talks over the New Year, a school shooting's developments) match each other by the handful.
+# Grouped on the labelled pairs, with meaning: 0.965 / 0.813 without, 0.973 / 0.836 with it (eval/README.md).
+CORROBORATED = 2
 # cosine of two items' multilingual-e5 vectors (headline and lead) at which they are one event whatever their
 # keys: e5's similarities are compressed (unrelated news on the subject scores 0.8), so the bar is high.
 # `eval-stories --meaning`, pairwise / grouped: 0.90 gives P 0.956 / 0.948, R 0.760 / 0.749; 0.91 P 0.962 /
@@ -383,11 +389,12 @@ def group(
 ) -> dict[int, int]:
     """Story id (the id of its first item) for every item. An item joins the story of the earlier item it is
     most similar to, within `window`, if that similarity reaches `threshold` and the story began no more than
-    `window` before it (past that, only a match as strong as MERGE_AT: a story must not drift from event to
-    event); copies MinHash already joined stay joined. An item that also matches another story as
-    strongly as MERGE_AT bridges the two: they become one, under the earlier story's id (statements at one
-    conference reach each other through the reports that name the occasion). Items in `known` keep the story they
-    were given unless such a bridge joins it to another: a crawl adds to stories and joins them, never cuts one."""
+    `window` before it (past that, only a match as strong as MERGE_AT, or matches with CORROBORATED of its
+    reports: a story must not drift from event to event); copies MinHash already joined stay joined. An item
+    that also matches another story as strongly as MERGE_AT, or CORROBORATED reports of each, bridges the two:
+    they become one, under the earlier story's id (statements at one conference reach each other through the
+    reports that name the occasion). Items in `known` keep the story they were given unless such a bridge joins
+    it to another: a crawl adds to stories and joins them, never cuts one."""
     ordered = sorted(items, key=lambda i: (i.when, i.id))
     named = repeated_titles((i.source, i.title) for i in ordered if i.text)
     aggregators = attributing_sources((i.source, i.title) for i in ordered)
@@ -412,22 +419,32 @@ def group(
         if chosen is None and item.copy_of is not None:
             chosen = by_copy.get(item.copy_of)
         matches: dict[int, float] = {}  # story -> the best similarity to one of its items
+        support: dict[int, int] = {}  # story -> how many of its items of the window the item matches
         if chosen is None:
+            late: dict[int, float] = {}  # stories begun past the window that the item matches below MERGE_AT
             for other, other_keys in reversed(recent):
                 if item.when - other.when > window:
                     break
                 story = root(story_of[other.id])
                 score = similarity(k, other_keys)
+                if score < threshold:
+                    continue
+                support[story] = support.get(story, 0) + 1
                 if score < MERGE_AT and item.when - began[story] > window:
-                    continue  # past the window from its start a story takes only a report plainly of its event
-                if score >= threshold and score > matches.get(story, 0.0):
+                    late[story] = max(late.get(story, 0.0), score)
+                    continue  # past the window from its start a story takes only a report plainly of its event,
+                if score > matches.get(story, 0.0):
+                    matches[story] = score
+            for story, score in late.items():  # or one that matches several of its latest reports
+                if support[story] >= CORROBORATED and score > matches.get(story, 0.0):
                     matches[story] = score
         if chosen is None and matches:
             chosen = max(matches, key=lambda story: (matches[story], -began[story].timestamp()))
         chosen = root(chosen) if chosen is not None else item.id
         began.setdefault(chosen, item.when)
         for story, score in matches.items():
-            if score >= MERGE_AT and story != chosen:
+            corroborated = support.get(story, 0) >= CORROBORATED and support.get(chosen, 0) >= CORROBORATED
+            if (score >= MERGE_AT or corroborated) and story != chosen:
                 first, second = sorted((story, chosen), key=lambda s: (began[s], s))
                 merged[second] = first
                 began[first] = min(began[first], began[second])

@@ -310,6 +310,24 @@ def test_past_the_window_from_its_start_a_story_takes_only_reports_plainly_of_it
     assert group([arrival, second, last]) == {31: 31, 32: 31, 33: 31}
 
 
+def test_past_the_window_a_story_takes_a_report_that_matches_several_of_its_latest() -> None:
+    """Gas talks over the New Year: the last report matches neither of the two before it plainly, and the story
+    began 60 hours earlier; but it matches both, and a run of reports on one event is what a story is. With one
+    of them only, it starts its own story, as a report that drifts to another event would."""
+    arrival = item(
+        61, "Белорусская делегация прилетела в Москву на переговоры с Газпромом о цене газа на следующий год"
+    )
+    threat = item(62, "Газпром пригрозил прекратить поставки газа в Белоруссию без контракта с первого января, заявил "
+                  "Куприянов", hours=30)  # fmt: skip
+    night = item(63, "В центральном офисе Газпрома затянулись ночные переговоры с белорусской делегацией о поставках",
+                 hours=45)  # fmt: skip
+    deal = item(64, "Миллер: переговоры с белорусской делегацией завершились, поставки газа без нового контракта не "
+                "прекратятся", hours=60)  # fmt: skip
+    assert all(SAME_EVENT <= similarity(keys(deal), keys(earlier)) < MERGE_AT for earlier in (threat, night))
+    assert group([arrival, threat, night, deal]) == {61: 61, 62: 61, 63: 61, 64: 61}
+    assert group([arrival, night, deal]) == {61: 61, 63: 61, 64: 64}
+
+
 def test_an_aggregators_outlet_names_join_nothing() -> None:
     """A feed of headlines from many outlets ends each with its outlet ("… - Lenta.ru"); that name is no key of
     the event. A wire that ends some titles with the speaker ("— Lavrov") keeps that key."""
