@@ -465,15 +465,20 @@ def story_id(story: Story) -> int:
 
 def _story_view(story: Story, names: dict[str, str], *, weighed: Weighed | None = None, new: bool = True) -> StoryView:
     lead = story.lead
-    hit = max(lead.topics.values(), key=lambda h: h.score, default=None)
+    # the evidence is the lead's, or, where the report that heads the story has no topic (a cased report beside
+    # a ministry's lower-cased post that had one), the strongest of another member's
+    told = lead if lead.topics else max(story.copies, key=_strongest, default=lead)
+    hit = max(told.topics.values(), key=lambda h: h.score, default=None)
     title = clip(displayed(clean_text(story.shown_title)), TITLE_LIMIT)
     extract: list[str] = []
     seen = {_bare(title), _bare(displayed(clean_text(story.title)))}  # the title as its feed cut it, too
     for sentence in hit.evidence if hit else ():  # the evidence may be the title itself: show it once
         line = displayed(clean_text(sentence))
-        if line and _bare(line) not in seen and not says_nothing(line):
+        # once each, and not the start of a sentence already shown: a feed that cuts its text at 60 characters
+        # repeats the beginning of its title
+        if line and not any(shown.startswith(_bare(line)) for shown in seen) and not says_nothing(line):
             seen.add(_bare(line))
-            extract.append(lead.shown(line))
+            extract.append(told.shown(line))
     others: dict[str, Link] = {}
     for item in (lead, *story.copies):
         for source in (item.source, *item.carriers):
@@ -500,6 +505,10 @@ def _story_view(story: Story, names: dict[str, str], *, weighed: Weighed | None 
         weight=weighed.weight if weighed else 0.0,
         reasons=list(weighed.reasons) if weighed else [],
     )
+
+
+def _strongest(item: WeekItem) -> float:
+    return max((h.score for h in item.topics.values()), default=0.0)
 
 
 def _single(item: WeekItem, names: dict[str, str]) -> StoryView:

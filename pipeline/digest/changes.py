@@ -118,15 +118,15 @@ def _lead(members: list[WeekItem]) -> WeekItem:
     """The report the other outlets agree with most: it states what they share, the event, where the strongest
     topic evidence was often a reaction ("… proves security guarantees — deputy" over "the missile system assumes
     combat duty") and the first report a preview. Each other outlet counts once, by its closest report, so that
-    one channel's reposts do not outvote a wire in another language. Then a headline written in capitals and
-    lower case before one a feed lower-cased throughout (the story is headed by its lead), then the stronger
-    evidence, then the earlier; a member with a topic before one without, since the story shows its lead's
-    evidence."""
+    one channel's reposts do not outvote a wire in another language. Before all that, a headline written in
+    capitals and lower case before one a feed lower-cased throughout (the story is headed by its lead: "A meeting
+    of the joint board … was held in Moscow", not "viktor khrenin: …"), and a member with a topic before one
+    without, whose evidence the story shows first; after it, the stronger evidence, then the earlier."""
     if len(members) == 1:
         return members[0]
     found = [keys(EventItem(m.id, m.when, m.title, m.lead, m.source, m.lang)) for m in members]
 
-    def order(n: int) -> tuple[bool, float, bool, float]:
+    def order(n: int) -> tuple[bool, bool, float, float]:
         item = members[n]
         closest: dict[str, float] = {}
         for j, other in enumerate(found):
@@ -135,7 +135,7 @@ def _lead(members: list[WeekItem]) -> WeekItem:
                 closest[source] = max(closest.get(source, 0.0), min(similarity(found[n], other), 1.0))
         score = max((h.score for h in item.topics.values()), default=0.0)
         lower_cased = not any(c.isupper() for c in found[n].headline)
-        return (not item.topics, -round(sum(closest.values()), 6), lower_cased, -score)
+        return (lower_cased, not item.topics, -round(sum(closest.values()), 6), -score)
 
     return members[min(range(len(members)), key=order)]
 

@@ -185,3 +185,30 @@ def test_a_story_told_by_headlines_alone_weighs_less_than_one_whose_reports_say_
     weighed = weigh(stories([claim, call], {}), {"political-integration": 0.7}, moved=set(), last_week=set())
     assert [w.story.lead.id for w in weighed] == [2, 1]
     assert weighed[1].weight == weighed[0].weight / 2
+
+
+def test_a_cased_report_without_a_topic_heads_the_story_and_the_posts_evidence_is_shown() -> None:
+    """A ministry's lower-cased post of a meeting carries the topic; Channel One's report of the same meeting,
+    in capitals and lower case, has none. The report heads the story (a reader sees "A meeting of the joint
+    board …", not "viktor khrenin: …"), and the story still shows the post's evidence and topic; the post's text,
+    cut at a fixed length, is not shown again as a second line."""
+    from dataclasses import replace
+
+    from pipeline.digest.build import build_digest
+    from pipeline.digest.weeks import Week
+    from tests.support.digest_data import simple_week
+
+    facts = simple_week(Week(2025, 42), [("bases", "Other news")])
+    when = facts.week_start + timedelta(days=2)
+    post = WeekItem(11, "🇷🇺 🇧🇾 viktor khrenin: military cooperation takes special place in relations", "u11",
+                    "MoD", "en", when, 11, {"bases": TopicHit(6.0, ("joint exercises of the two armies will go on in "
+                    "belarus next year.", "joint exercises of the two armies wi"))})  # fmt: skip
+    report = WeekItem(12, "A meeting of the joint board of the defence ministries was held in Moscow", "u12",
+                      "Channel One", "en", when + timedelta(hours=2), 11)  # fmt: skip
+    [story] = stories([post, report], {})
+    assert story.lead is report and story.copies == (post,)
+    digest = build_digest(replace(facts, items=[*facts.items, post, report]))
+    [shown] = [s for s in digest.stories if s.id == 11]
+    assert shown.title.startswith("A meeting of the joint board")
+    assert shown.extract == ["Joint exercises of the two armies will go on in belarus next year."]
+    assert shown.topics == ["bases"]
