@@ -136,12 +136,13 @@ _DAY = r"[^./]{3,20}\."
 _CAPS = "A-ZА-ЯЁІЎ"
 _PLACE = rf"[{_CAPS}][{_CAPS}.'-]*(?: [{_CAPS}][{_CAPS}'-]+)?"
 # the Russian wires' other form, the agency after a dash: "МОСКВА, 26 ноя — РИА Новости."
-_DASH_AGENCY = r"[-—–]\s*(?:РИА Новости|RIA Novosti|Sputnik|Спутник|БЕЛТА|BelTA|Интерфакс|Interfax)\b[.,]?"
+_DASH_AGENCIES = "РИА Новости|RIA Novosti|Sputnik|Спутник|БЕЛТА|BelTA|Интерфакс|Interfax"
+_DASH_AGENCY = rf"[-—–]\s*(?:{_DASH_AGENCIES})\b[.,]?"
 _DASH_DAY = r"\d{1,2}\s+[^\W\d_]+\.?"
 _PLACE_WORD = r"[^\W\d_][^\W\d_ -]*\.?(?:[ -][^\W\d_]+)?"
 _DATELINE = re.compile(rf"{_PLACE_WORD},\s+(?:{_DAY}\s*{_AGENCY}\.?|{_DASH_DAY}\s*{_DASH_AGENCY})")
 # what every dateline holds, found far faster than a dateline: a text without it has none (benchmarks/classify.py)
-_AGENCY_NAMED = re.compile(rf"{_AGENCY}|РИА Новости|RIA Novosti|Sputnik|Спутник|БЕЛТА|BelTA|Интерфакс|Interfax")
+_AGENCY_NAMED = re.compile(rf"{_AGENCY}|{_DASH_AGENCIES}")
 _PLACE_DAYS = (
     re.compile(rf"\b({_PLACE}),\s+([^./]{{3,20}})\.\s*{_AGENCY}"),
     re.compile(rf"\b({_PLACE}),\s+(\d{{1,2}}\s+[^\W\d_]+)\.?\s*{_DASH_AGENCY}"),

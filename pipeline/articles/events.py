@@ -80,6 +80,14 @@ _MARKUP = re.compile(r"\*\*|__|\[[^\]]*\]\([^)]*\)|https?://\S+|#")
 # an aggregator's "Headline - Outlet" (Google News' form; "|" and dashes too)
 _ATTRIBUTION = re.compile(r"\s+[-–—|]\s+[^-–—|]{2,40}$")
 _PROMPT = re.compile(r"подпис\w+ на|читайте|subscribe|follow us|падпіс\w+ на|https?://|t\.me/", re.IGNORECASE)
+# a sentence that goes on from the one before it ("Кроме того, …", "There they noted …", "He said …") states no
+# event by itself: a post's second paragraph on another matter, or a pronoun whose person is in the headline
+_GOES_ON = re.compile(
+    r"(?:кроме того|помимо (?:этого|того)|также|а также|при этом|тем временем|в свою очередь|вместе с тем|однако|"
+    r"там|тогда|он|она|оно|они|это|этот|эта|эти|акрамя таго|таксама|ён|яна|яны|moreover|also|meanwhile|"
+    r"in addition|additionally|however|besides|furthermore|he|she|it|they|this|these|there)\b",
+    re.IGNORECASE,
+)
 _COMMON_NAMES = frozenset(
     {
         "belar", "belor", "rossi", "russi", "rf", "moskv", "mosco", "minsk", "putin", "lukas", "soiuz", "union",
@@ -240,8 +248,9 @@ def displayed(head: str) -> str:
 
 def lead_sentence(title: str, text: str, source: str = "", *, bare: bool = False, limit: int = 260) -> str:
     """The sentence that states the event: a report's first sentence of substance (its lead, after the wire
-    dateline), else its headline. A lead that only repeats the headline, or asks a question, or tells the
-    reader to subscribe, gives way to the headline."""
+    dateline), else its headline. A lead that only repeats the headline, goes on from a sentence before it
+    ("Кроме того, …", "He said …"), asks a question, or tells the reader to subscribe, gives way to the
+    headline."""
     head = headline(title, text, source, bare=bare)
     clean = _clean(text)
     body = _without(head, clean) if clean.lower().startswith(head.lower()) else _without(_clean(title), clean)
@@ -253,6 +262,8 @@ def lead_sentence(title: str, text: str, source: str = "", *, bare: bool = False
         sentence = sentence.strip(" . ")
         if squash(head) and (squash(sentence).startswith(squash(head)) or squash(head).startswith(squash(sentence))):
             break  # the lead is the headline, or one of them is the other cut short
+        if _GOES_ON.match(sentence):
+            break
         if len(sentence) >= 40 and not sentence.endswith("?") and not _PROMPT.search(sentence):
             return clip(sentence, limit)
     return clip(head, limit)
@@ -421,7 +432,7 @@ def group(
         matches: dict[int, float] = {}  # story -> the best similarity to one of its items
         support: dict[int, int] = {}  # story -> how many of its items of the window the item matches
         if chosen is None:
-            late: dict[int, float] = {}  # stories begun past the window that the item matches below MERGE_AT
+            late: dict[int, float] = {}  # stories begun more than `window` ago, matched below MERGE_AT
             for other, other_keys in reversed(recent):
                 if item.when - other.when > window:
                     break

@@ -244,6 +244,17 @@ def test_the_lead_sentence_is_the_reports_first_sentence_after_its_dateline() ->
     )
     post = "Канал **Путин прибыл в Минск на заседание Высшего госсовета.** Подписывайтесь: https://t.me/x"
     assert lead_sentence("Канал", post, "Канал") == "Путин прибыл в Минск на заседание Высшего госсовета"
+    # a post's second paragraph on another matter goes on from the first: the first states the event
+    post = (
+        "Ушаков сообщил, что Путин 6 декабря примет участие в заседании Высшего госсовета в Минске.\n\nКроме того, "
+        "24 декабря Путин проведёт в Петербурге неформальную встречу лидеров стран СНГ."
+    )
+    said = lead_sentence("РИА Новости", post, "РИА Новости")
+    assert said == "Ушаков сообщил, что Путин 6 декабря примет участие в заседании Высшего госсовета в Минске"
+    report = (
+        "MINSK, June 3. /TASS/. He said the missiles would stay in Belarus for as long as needed, the minister added."
+    )
+    assert lead_sentence("Oreshnik to stay in Belarus — Khrenin", report) == "Oreshnik to stay in Belarus — Khrenin"
 
 
 ACROSS = (  # an English and a Russian statement from one summit share no name in either script
