@@ -254,9 +254,11 @@ def lead_sentence(title: str, text: str, source: str = "", *, bare: bool = False
     head = headline(title, text, source, bare=bare)
     clean = _clean(text)
     body = _without(head, clean) if clean.lower().startswith(head.lower()) else _without(_clean(title), clean)
-    at = body.lower().find(head.lower()) if len(head) >= 20 else -1
-    if 0 <= at <= 80:  # the page's section name or date, then the title again: the lead starts after it
-        body = body[at + len(head) :].lstrip(" .:|—-")
+    for _ in range(2):  # the page's section name or date, then the title again: the lead starts after it
+        at = body.lower().find(head.lower()) if len(head) >= 20 else -1
+        if not 0 <= at <= 80:
+            break
+        body = body[at + len(head) :].lstrip(" .:|—-")  # the Kremlin's: section, title, date and place, title
     body = without_datelines(body).strip(" .")
     for sentence in sentences(body)[:2]:
         sentence = sentence.strip(" . ")

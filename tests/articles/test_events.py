@@ -244,6 +244,14 @@ def test_the_lead_sentence_is_the_reports_first_sentence_after_its_dateline() ->
     )
     post = "Канал **Путин прибыл в Минск на заседание Высшего госсовета.** Подписывайтесь: https://t.me/x"
     assert lead_sentence("Канал", post, "Канал") == "Путин прибыл в Минск на заседание Высшего госсовета"
+    # the Kremlin's page: its section, the title, the date and place, the title again, then the lead
+    kremlin = (
+        "События Совместная пресс-конференция с Президентом Белоруссии 13 марта 2025 года 19:00 Москва, Кремль "
+        "Совместная пресс-конференция с Президентом Белоруссии Лидеры подписали совместное заявление о "
+        "стратегическом партнёрстве. Затем они ответили на вопросы журналистов."
+    )
+    said = lead_sentence("Совместная пресс-конференция с Президентом Белоруссии", kremlin)
+    assert said == "Лидеры подписали совместное заявление о стратегическом партнёрстве"
     # a post's second paragraph on another matter goes on from the first: the first states the event
     post = (
         "Ушаков сообщил, что Путин 6 декабря примет участие в заседании Высшего госсовета в Минске.\n\nКроме того, "
