@@ -347,6 +347,25 @@ def test_past_the_window_a_story_takes_a_report_that_matches_several_of_its_late
     assert group([arrival, night, deal]) == {61: 61, 63: 61, 64: 64}
 
 
+def test_a_report_that_matches_two_reports_of_each_of_two_stories_joins_them() -> None:
+    """Two runs of reports on one occasion name different people (two of five names shared within each run); a
+    report that names the people of both matches each of the four below MERGE_AT, but two of each story: the two
+    become one. One report of a story is not enough to bridge it."""
+    first = [
+        item(81, "Delegations: Petrov Kuznetsov Abramov Belov Chernov", lang="en"),
+        item(82, "Delegations: Petrov Kuznetsov Danilov Egorov Fedorov", hours=1, lang="en"),
+    ]
+    second = [
+        item(83, "Delegations: Romanov Sokolov Gusev Ilyin Karpov", hours=2, lang="en"),
+        item(84, "Delegations: Romanov Sokolov Lebedev Makarov Nikitin", hours=3, lang="en"),
+    ]
+    both = item(85, "Delegations: Petrov Kuznetsov Romanov Sokolov Tarasov", hours=4, lang="en")
+    assert all(SAME_EVENT <= similarity(keys(both), keys(other)) < MERGE_AT for other in first + second)
+    assert group(first + second) == {81: 81, 82: 81, 83: 83, 84: 83}
+    assert group([*first, *second, both]) == {81: 81, 82: 81, 83: 81, 84: 81, 85: 81}
+    assert group([*first, second[0], both]) == {81: 81, 82: 81, 83: 83, 85: 81}
+
+
 def test_an_aggregators_outlet_names_join_nothing() -> None:
     """A feed of headlines from many outlets ends each with its outlet ("… - Lenta.ru"); that name is no key of
     the event. A wire that ends some titles with the speaker ("— Lavrov") keeps that key."""
