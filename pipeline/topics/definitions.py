@@ -126,8 +126,11 @@ def load_topics(path: Path, weights: dict[str, dict[str, float]] | None = None) 
             )
         gate_raw = data.get("gate", {})
 
-        def group(key: str) -> tuple[Term, ...]:
-            return tuple(make_term(t) for t in gate_raw.get(key, []))
+        def group(key: str) -> tuple[Term, ...]:  # a term is a string, or {t = "…", w = weight}
+            return tuple(
+                make_term(str(t["t"]), float(t.get("w", 1.0))) if isinstance(t, dict) else make_term(str(t))
+                for t in gate_raw.get(key, [])
+            )
 
         gate = Gate(
             group("belarus"),
