@@ -120,6 +120,11 @@ class WeekItem:
     text_cut: bool = False  # its feed cuts texts at one length, and this text is that long
 
     @property
+    def top_score(self) -> float:
+        """The score of its strongest topic; 0 without a topic."""
+        return max((hit.score for hit in self.topics.values()), default=0.0)
+
+    @property
     def shown_title(self) -> str:
         """The title as a reader sees it: one its feed cut ends in an ellipsis."""
         return cut_short(self.title) if self.title_cut else self.title

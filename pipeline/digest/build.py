@@ -467,7 +467,7 @@ def _story_view(story: Story, names: dict[str, str], *, weighed: Weighed | None 
     lead = story.lead
     # the evidence is the lead's, or, where the report that heads the story has no topic (a cased report beside
     # a ministry's lower-cased post that had one), the strongest of another member's
-    told = lead if lead.topics else max(story.copies, key=_strongest, default=lead)
+    told = lead if lead.topics else max(story.copies, key=lambda c: c.top_score, default=lead)
     hit = max(told.topics.values(), key=lambda h: h.score, default=None)
     title = clip(displayed(clean_text(story.shown_title)), TITLE_LIMIT)
     extract: list[str] = []
@@ -505,10 +505,6 @@ def _story_view(story: Story, names: dict[str, str], *, weighed: Weighed | None 
         weight=weighed.weight if weighed else 0.0,
         reasons=list(weighed.reasons) if weighed else [],
     )
-
-
-def _strongest(item: WeekItem) -> float:
-    return max((h.score for h in item.topics.values()), default=0.0)
 
 
 def _single(item: WeekItem, names: dict[str, str]) -> StoryView:

@@ -97,7 +97,7 @@ class Story:
     def score(self, topic: str | None = None) -> float:
         items = (self.lead, *self.copies)
         if topic is None:
-            return max((hit.score for item in items for hit in item.topics.values()), default=0.0)
+            return max(item.top_score for item in items)
         return max((item.topics[topic].score for item in items if topic in item.topics), default=0.0)
 
 
@@ -133,9 +133,8 @@ def _lead(members: list[WeekItem]) -> WeekItem:
             source = members[j].source
             if source != item.source:
                 closest[source] = max(closest.get(source, 0.0), min(similarity(found[n], other), 1.0))
-        score = max((h.score for h in item.topics.values()), default=0.0)
         lower_cased = not any(c.isupper() for c in found[n].headline)
-        return (lower_cased, not item.topics, -round(sum(closest.values()), 6), -score)
+        return (lower_cased, not item.topics, -round(sum(closest.values()), 6), -item.top_score)
 
     return members[min(range(len(members)), key=order)]
 
