@@ -91,7 +91,7 @@ def story_keys(session: Session, start: datetime, end: datetime) -> list[tuple[i
 def items_by_id(session: Session, ids: Iterable[int]) -> list[WeekItem]:
     wanted = sorted(set(ids))
     feeds = feed_names(session)
-    cut_at: dict[int, tuple[int | None, int | None]] = {}  # feed -> where it cuts titles, and texts
+    cut_at: dict[int, Cuts] = {}  # feed -> where it cuts titles, texts and summaries
     result: list[WeekItem] = []
     for start in range(0, len(wanted), CHUNK):
         chunk = wanted[start : start + CHUNK]
@@ -121,13 +121,14 @@ def items_by_id(session: Session, ids: Iterable[int]) -> list[WeekItem]:
                 story_key(),
                 func.substr(best_text(), 1, LEAD_CHARS),
                 func.length(best_text()),
+                func.substr(_item.summary, 1, LEAD_CHARS),
             ).where(_item.id.in_(chunk))
         )
-        for item_id, title, canonical, url, feed_id, lang, published, first_seen, story, lead, length in rows:
+        for item_id, title, canonical, url, feed_id, lang, published, first_seen, story, lead, length, summary in rows:
             source = outlet.get((item_id, feed_id)) or feeds.get(feed_id, "?")
             if feed_id not in cut_at:
                 cut_at[feed_id] = cut_lengths(session, feed_id)
-            cut, text_cut = cut_at[feed_id]
+            cuts = cut_at[feed_id]
             result.append(
                 WeekItem(
                     id=item_id,
@@ -140,27 +141,46 @@ def items_by_id(session: Session, ids: Iterable[int]) -> list[WeekItem]:
                     lead=lead or "",
                     topics=topics.get(item_id, {}),
                     carriers=tuple(sorted(set(carriers.get(item_id, ())) - {source})),
-                    title_cut=cut is not None and len(title or "") >= cut,
-                    text_cut=text_cut is not None and (length or 0) >= text_cut,
+                    title_cut=cuts.title is not None and len(title or "") >= cuts.title,
+                    text_cut=cuts.text_cut(lead or "", length or 0, summary or ""),
                 )
             )
     return sorted(result, key=lambda i: (i.when, i.id))
 
 
-def cut_lengths(session: Session, feed_id: int) -> tuple[int | None, int | None]:
-    """The lengths from which a feed cuts its titles, and the texts the digest reads, if it cuts them: CUT_TITLES
+@dataclass(frozen=True)
+class Cuts:
+    """The lengths from which a feed cuts its titles, the texts the digest reads, and its summaries; None where
+    it does not cut them."""
+
+    title: int | None
+    text: int | None
+    summary: int | None
+
+    def text_cut(self, lead: str, length: int, summary: str) -> bool:
+        """Whether an item's text stops where its feed cut it: the text is as long as the feed's cut, or it is a
+        page that gave no more than the cut summary (a title above the summary's 60 characters), which ends it."""
+        if self.text is not None and length >= self.text:
+            return True
+        if self.summary is None or len(summary) < self.summary or length > len(lead):
+            return False
+        return " ".join(lead.split()).endswith(" ".join(summary.split()))
+
+
+def cut_lengths(session: Session, feed_id: int) -> Cuts:
+    """Where a feed cuts its titles, the texts the digest reads, and its summaries, if it cuts them: CUT_TITLES
     or more of its latest CUT_SAMPLE titles (texts) exactly as long as the longest of them (a feed that titles
     Telegram posts with their first 100 characters, a site that truncates at 120, summaries that stop at 60), and
     then one character shorter too (a cut whose trailing space was stripped). A wire whose two longest titles are
     equally long by chance cuts nothing. One query reads CUT_SAMPLE rows of the feed by its index, whatever the
     store's size."""
     rows = session.execute(
-        select(func.length(_item.title), func.length(best_text()))
+        select(func.length(_item.title), func.length(best_text()), func.length(_item.summary))
         .where(_item.feed_id == feed_id)
         .order_by(_item.id.desc())
         .limit(CUT_SAMPLE)
     ).all()
-    return _cut([title for title, _ in rows]), _cut([text for _, text in rows])
+    return Cuts(_cut([r[0] for r in rows]), _cut([r[1] for r in rows]), _cut([r[2] for r in rows]))
 
 
 def _cut(lengths: list[int | None]) -> int | None:

@@ -9,13 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlmodel import Session, col, select
 
 from pipeline.articles.story_eval import measure, read_items, read_pairs
 from pipeline.jobs.crawl import CrawlOptions, crawl
 from pipeline.store.db import open_store
-from tests.digest.test_digest import rss
+from pipeline.store.models import Item
+from tests.digest.test_digest import page, rss
 from tests.support.commands import unionwatch
-from tests.support.httpserver import LocalServer
+from tests.support.httpserver import LocalServer, Route
 from tests.support.paths import ROOT, corpus_path
 
 NOW = datetime(2026, 11, 19, 18, 0, tzinfo=UTC)  # Thursday of 2026-W47
@@ -250,17 +252,23 @@ TEXTS_CUT = [  # a feed whose summaries stop at 60 characters, and whose pages g
 ]
 
 
+@pytest.mark.parametrize("pages", [False, True], ids=["no-pages", "pages-as-cut"])
 def test_a_sentence_a_feeds_cut_text_ends_in_is_shown_cut(
-    server: LocalServer, make_settings: Any, tmp_path: Path
+    server: LocalServer, make_settings: Any, tmp_path: Path, pages: bool
 ) -> None:
     """A feed that cuts its texts at one length ends a lead mid-word ("… training grounds in Bel"); what
-    happened and the extract mark it with an ellipsis, also where the cut fell on a space. A wire's whole
-    sentences stay as they are."""
-    settings = make_settings([("Digest", server.url("/cut.rss")), ("Wire", server.url("/wire.rss"))])
+    happened and the extract mark it with an ellipsis, also where the cut fell on a space, and also where its
+    pages give the title above the same cut summary, so the texts' lengths vary with the titles'. A wire's
+    whole sentences stay as they are."""
+    feeds = [("Digest", server.url("/cut.rss")), ("Wire", server.url("/wire.rss"))]
+    settings = make_settings(feeds, extract={"enabled": True, "workers": 0} if pages else None)
     entries = [
         (title, server.url(f"/c/{n}"), DAY + timedelta(hours=n), text[:CUT])
         for n, (title, text) in enumerate(TEXTS_CUT)
     ]
+    for n, (title, text) in enumerate(TEXTS_CUT):
+        if pages:
+            server.add(f"/c/{n}", Route(body=page(title, text[:CUT]), content_type="text/html"))
     server.add("/cut.rss", body=rss(entries))
     server.add("/wire.rss", body=rss([(t, server.url(p), w, s) for t, p, w, s in WIRE]))
     crawl(settings, open_store(settings.db_url), CrawlOptions(now=NOW))
@@ -275,3 +283,7 @@ def test_a_sentence_a_feeds_cut_text_ends_in_is_shown_cut(
     words = " ".join((tmp_path / "out" / "2026-W47.txt").read_text(encoding="utf-8").split())
     for cut in cuts:
         assert words.count(cut) == words.count(cut + "…"), cut  # nowhere unmarked
+    if pages:  # the texts are the pages' (title and summary), of four lengths
+        with Session(open_store(settings.db_url)) as s:
+            texts = s.exec(select(Item.text).where(col(Item.url).contains("/c/"))).all()
+        assert len({len(t or "") for t in texts}) == len(TEXTS_CUT) and all(t and "\n" in t for t in texts)
