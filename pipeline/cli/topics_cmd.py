@@ -103,6 +103,7 @@ def classify_command(
     """Re-classify the store (after editing config/topics.toml), or retrain the learned model first."""
     from pipeline.jobs.classifying import classify_all
     from pipeline.jobs.classifying import retrain as retrain_model
+    from pipeline.topics import learned
 
     if not (everything or retrain):
         raise click.UsageError("say --all (re-classify the store) or --retrain (train the model, then re-classify)")
@@ -112,7 +113,8 @@ def classify_command(
         if retrain:
             done = retrain_model(app.settings, app.engine, list(labelled), out)
             click.echo(
-                "cross-validated F1 (5 folds): the lexicon alone → the way chosen; all labelled items, then per file"
+                f"cross-validated F1 ({learned.FOLDS} folds, the mean of {learned.DRAWS} draws): the lexicon alone → "
+                "the way chosen; all labelled items, then per file"
             )
             for name, target in done.model.targets.items():
                 per_file = "; ".join(

@@ -133,7 +133,7 @@ class Classifier:
         with or before the name is seen before it.
         """
         for index, sentence in enumerate(sentences):
-            tokens = words(sentence)
+            tokens = words(sentence, flags=True)
             stems = [stem(t) for t in tokens]
             if stems_seen is not None:
                 stems_seen.update(s for t, s in zip(tokens, stems, strict=True) if len(t) > 2)
@@ -205,7 +205,7 @@ class Classifier:
         for index, _, group, _ in found:
             if group.startswith("@"):
                 present[group[1:]].add(index)
-        listed = _listed([m for m in spans if m[0] == 0], words(sentences[0]))
+        listed = _listed([m for m in spans if m[0] == 0], words(sentences[0], flags=True))
         for index, term, group, weight in found:
             factor = ts.title_weight if index == 0 else 1.0
             if group in ("@belarus", "@russia") and index in present["others"]:

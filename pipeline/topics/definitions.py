@@ -75,11 +75,24 @@ def make_term(text: str, weight: float = 1.0) -> Term:
         if piece.endswith("*"):
             parts.append((piece[:-1], True))
         else:
-            tokens = words(piece)
+            tokens = words(piece, flags=True)
             parts.extend((stem(token), False) for token in tokens)
     if not parts:
         raise ValueError(f"term {text!r} has no words")
     return Term(text=text, parts=tuple(parts), weight=weight)
+
+
+_REGIONAL_A = 0x1F1E6  # the regional-indicator letter A: a flag is two of these letters, its country's ISO code
+
+
+def _other_flags(sides: tuple[Term, ...]) -> tuple[Term, ...]:
+    """Every flag the two sides' terms do not claim, as a third state: a channel heads a group's statement with a
+    row of flags (🇦🇲 🇧🇾 🇰🇿 🇷🇺), a talk with a third state with two (🇷🇺 🇩🇪), and which states a row holds is
+    not for the lexicon to list."""
+    claimed = {term.parts for term in sides}
+    letters = [chr(_REGIONAL_A + n) for n in range(26)]
+    flags = (make_term(a + b) for a in letters for b in letters)
+    return tuple(flag for flag in flags if flag.parts not in claimed)
 
 
 def _unique(terms: Iterable[Term]) -> tuple[Term, ...]:
@@ -132,13 +145,14 @@ def load_topics(path: Path, weights: dict[str, dict[str, float]] | None = None) 
                 for t in gate_raw.get(key, [])
             )
 
+        belarus, russia = group("belarus"), group("russia")
         gate = Gate(
-            group("belarus"),
-            group("russia"),
+            belarus,
+            russia,
             group("union"),
             group("pair"),
             group("off_topic"),
-            group("others"),
+            group("others") + _other_flags(belarus + russia),
             home_outlets=tuple(str(h).lower().strip() for h in gate_raw.get("home_outlets", [])),
             shorthand=group("shorthand"),
         )

@@ -14,6 +14,9 @@ from functools import lru_cache
 import snowballstemmer
 
 _WORD = re.compile(r"[^\W_]+(?:[-‐][^\W_]+)*", re.UNICODE)
+# a flag is two regional-indicator letters (🇧🇾 is B and Y): ministries' channels head a bilateral post with the
+# two states' flags ("🇷🇺 🇧🇾 on October 27, … Russian Foreign Minister …") and a group's with a row of them
+_WORD_OR_FLAG = re.compile(r"[\U0001F1E6-\U0001F1FF]{2}|[^\W_]+(?:[-‐][^\W_]+)*", re.UNICODE)
 _CYRILLIC = re.compile(r"[а-яёіўїєґ]")
 _BE_ENDINGS = (
     "ямі",
@@ -53,9 +56,11 @@ _ru = snowballstemmer.stemmer("russian")
 _en = snowballstemmer.stemmer("english")
 
 
-def words(text: str) -> list[str]:
-    """Lower-cased words; hyphenated compounds (С-400, Belarus-Russia) stay one word."""
-    return _WORD.findall(text.lower().replace("ё", "е").replace("‐", "-"))
+def words(text: str, *, flags: bool = False) -> list[str]:
+    """Lower-cased words; hyphenated compounds (С-400, Belarus-Russia) stay one word. With `flags`, a
+    country's flag is a word too: the classifier reads 🇧🇾 as it reads "Belarus"."""
+    pattern = _WORD_OR_FLAG if flags else _WORD
+    return pattern.findall(text.lower().replace("ё", "е").replace("‐", "-"))
 
 
 @lru_cache(maxsize=200_000)
