@@ -249,8 +249,8 @@ def displayed(head: str) -> str:
 def lead_sentence(title: str, text: str, source: str = "", *, bare: bool = False, limit: int = 260) -> str:
     """The sentence that states the event: a report's first sentence of substance (its lead, after the wire
     dateline), else its headline. A lead that only repeats the headline, goes on from a sentence before it
-    ("Кроме того, …", "He said …"), asks a question, or tells the reader to subscribe, gives way to the
-    headline."""
+    ("Кроме того, …", "He said …"), opens a quotation it does not close, asks a question, or tells the reader
+    to subscribe, gives way to the headline."""
     head = headline(title, text, source, bare=bare)
     clean = _clean(text)
     body = _without(head, clean) if clean.lower().startswith(head.lower()) else _without(_clean(title), clean)
@@ -264,11 +264,19 @@ def lead_sentence(title: str, text: str, source: str = "", *, bare: bool = False
         sentence = sentence.strip(" . ")
         if squash(head) and (squash(sentence).startswith(squash(head)) or squash(head).startswith(squash(sentence))):
             break  # the lead is the headline, or one of them is the other cut short
-        if _GOES_ON.match(sentence):
+        if _GOES_ON.match(sentence) or _opens_quote(sentence):
             break
         if len(sentence) >= 40 and not sentence.endswith("?") and not _PROMPT.search(sentence):
             return clip(sentence, limit)
     return clip(head, limit)
+
+
+def _opens_quote(sentence: str) -> bool:
+    """A sentence that opens a quotation and does not close it is the start of someone's words, cut off or
+    running on into the next sentence ('"In June 2024, units of the Belarusian armed forces already'): it states
+    no event, and does not even say who speaks."""
+    straight = sentence.count('"') % 2 == 1
+    return straight or sentence.count("«") > sentence.count("»") or sentence.count("“") > sentence.count("”")
 
 
 def _uncut(title: str, body: str, limit: int = 200) -> str:

@@ -263,6 +263,12 @@ def test_the_lead_sentence_is_the_reports_first_sentence_after_its_dateline() ->
         "MINSK, June 3. /TASS/. He said the missiles would stay in Belarus for as long as needed, the minister added."
     )
     assert lead_sentence("Oreshnik to stay in Belarus — Khrenin", report) == "Oreshnik to stay in Belarus — Khrenin"
+    # a quotation opened and not closed: a feed's summary cut inside someone's words
+    title = "Russia does not rule out nuclear weapon drills with Belarus - Foreign Ministry"
+    cut = title + '\n"In June 2024, units of the Belarusian armed forces already'
+    assert lead_sentence(title, cut) == title
+    quoted = "Лукашенко: «Мы с Россией едины и строим Союзное государство». Так он ответил на вопрос в Минске."
+    assert lead_sentence("Лукашенко о союзе", quoted) == "Лукашенко: «Мы с Россией едины и строим Союзное государство»"
 
 
 ACROSS = (  # an English and a Russian statement from one summit share no name in either script
