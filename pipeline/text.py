@@ -166,6 +166,8 @@ def datelines(text: str) -> list[str]:
 
 def dateline(text: str) -> tuple[str, str] | None:
     """The place and day of the first wire dateline in a text ("ST. PETERSBURG", "December 21")."""
+    if not _AGENCY_NAMED.search(text):  # every dateline names its agency
+        return None
     found = [m for m in (p.search(text) for p in _PLACE_DAYS) if m]
     first = min(found, key=lambda m: m.start(), default=None)
     return (first.group(1), first.group(2)) if first else None

@@ -6,6 +6,7 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pipeline.errors import ConfigError
 from pipeline.topics.morph import stem, words
@@ -82,6 +83,11 @@ def make_term(text: str, weight: float = 1.0) -> Term:
     return Term(text=text, parts=tuple(parts), weight=weight)
 
 
+def _weighted(raw: dict[str, Any]) -> Term:
+    """A term as topics.toml writes one with its weight: { t = "…", w = 1.5 }."""
+    return make_term(str(raw["t"]), float(raw.get("w", 1.0)))
+
+
 _REGIONAL_A = 0x1F1E6  # the regional-indicator letter A: a flag is two of these letters, its country's ISO code
 
 
@@ -115,9 +121,9 @@ def load_topics(path: Path, weights: dict[str, dict[str, float]] | None = None) 
             for key in ("id", "name", "description", "terms"):
                 if key not in raw:
                     raise ConfigError(f"topics: {path}: topic {n}: key '{key}' is missing")
-            terms = _unique(make_term(str(t["t"]), float(t.get("w", 1.0))) for t in raw["terms"])
+            terms = _unique(_weighted(t) for t in raw["terms"])
             exclude = tuple(make_term(str(t)) for t in raw.get("exclude", []))
-            context = _unique(make_term(str(t["t"]), float(t.get("w", 1.0))) for t in raw.get("context", []))
+            context = _unique(_weighted(t) for t in raw.get("context", []))
             own = float(raw["threshold"]) if "threshold" in raw else None
             near, away = str(raw.get("near", "")), float(raw.get("away_factor", 1.0))
             if near and near not in ("belarus", "russia", "union"):
@@ -140,10 +146,7 @@ def load_topics(path: Path, weights: dict[str, dict[str, float]] | None = None) 
         gate_raw = data.get("gate", {})
 
         def group(key: str) -> tuple[Term, ...]:  # a term is a string, or {t = "…", w = weight}
-            return tuple(
-                make_term(str(t["t"]), float(t.get("w", 1.0))) if isinstance(t, dict) else make_term(str(t))
-                for t in gate_raw.get(key, [])
-            )
+            return tuple(_weighted(t) if isinstance(t, dict) else make_term(str(t)) for t in gate_raw.get(key, []))
 
         belarus, russia = group("belarus"), group("russia")
         gate = Gate(
