@@ -17,6 +17,7 @@ from pipeline.articles.events import (
     SAME_EVENT,
     SAME_MEANING,
     SAME_MEANING_ACROSS,
+    SAME_MEANING_DATELINE,
     EventItem,
     group,
     headline,
@@ -279,6 +280,13 @@ WITHIN = (  # two English ones
     item(1, "Trade between Russia and Belarus keeps growing, Putin says", lang="en"),
     item(2, "Lukashenko calls the integration unprecedented", hours=2, lang="en"),
 )
+# two statements a wire filed from one summit: one dateline, and no name beyond the leaders' in common
+DATELINED = (
+    item(1, WITHIN[0].title, "MOSCOW, February 26. /TASS/. The volume of trade keeps growing.", lang="en"),
+    item(2, WITHIN[1].title, "MOSCOW, February 26. /TASS/. Belarusian President Alexander", hours=2, lang="en"),
+)
+# the same desk's statements of two days (a story may span them): no one occasion
+TWO_DAYS = (DATELINED[0], dataclasses.replace(DATELINED[1], text=DATELINED[1].text.replace("26", "27")))
 
 
 @pytest.mark.parametrize(
@@ -288,19 +296,49 @@ WITHIN = (  # two English ones
         (ACROSS, SAME_MEANING_ACROSS, SAME_MEANING_ACROSS - 0.02, False),
         (WITHIN, SAME_MEANING, SAME_MEANING + 0.01, True),
         (WITHIN, SAME_MEANING, SAME_MEANING - 0.02, False),
+        (DATELINED, SAME_MEANING_DATELINE, SAME_MEANING_DATELINE + 0.01, True),
+        (DATELINED, SAME_MEANING_DATELINE, SAME_MEANING_DATELINE - 0.02, False),
+        (TWO_DAYS, SAME_MEANING, SAME_MEANING_DATELINE + 0.01, False),
     ],
 )
 def test_reports_that_share_no_key_are_one_story_when_their_meaning_is_close(
     pair: tuple[EventItem, EventItem], bar: float, cosine: float, one_story: bool
 ) -> None:
     """Only their meaning (the optional embeddings) can join such reports, and only when it is close: closer
-    within one script than across two, where e5 places even a translation lower."""
+    within one script than across two, where e5 places even a translation lower, and less close between two
+    statements a wire filed from one place on one day (one summit's dozen reports)."""
     a, b = pair
     assert similarity(keys(a), keys(b)) < SAME_EVENT
     va = np.array([1.0, 0.0], dtype=np.float32)
     vb = np.array([cosine, np.sqrt(1 - cosine**2)], dtype=np.float32)
     stories = group([dataclasses.replace(a, vector=va), dataclasses.replace(b, vector=vb)])
     assert (stories[1] == stories[2]) is one_story
+
+
+def test_a_summits_statement_joins_its_story_begun_days_before_by_one_dateline_and_meaning() -> None:
+    """A summit announced two days before: its opening joins the announcement's story by their names; a
+    statement filed from the summit's dateline shares no name with either, but its meaning is close to the
+    opening's, filed from the same place that day: it joins the story too, though the story began more than the
+    window before it. The same closeness without the shared dateline is no such occasion."""
+    announced = item(
+        31,
+        "Putin, Lukashenko to hold Supreme State Council meeting in Moscow",
+        "MOSCOW, February 24. /TASS/.",
+        lang="en",
+    )
+    opened = item(32, "Putin opens Supreme State Council meeting", "MOSCOW, February 26. /TASS/.", hours=40, lang="en")
+    said = item(
+        33, "Trade between the two countries keeps growing — Putin", "MOSCOW, February 26. /TASS/.", hours=54, lang="en"
+    )
+    assert similarity(keys(announced), keys(opened)) >= MERGE_AT
+    assert similarity(keys(opened), keys(said)) < SAME_EVENT
+    far, near = np.array([1.0, 0.0, 0.0]), np.array([0.0, 1.0, 0.0])
+    close = np.array([0.0, SAME_MEANING_DATELINE + 0.01, np.sqrt(1 - (SAME_MEANING_DATELINE + 0.01) ** 2)])
+    vectors = {31: far, 32: near, 33: close}
+    with_meaning = [dataclasses.replace(i, vector=vectors[i.id].astype(np.float32)) for i in (announced, opened, said)]
+    assert group(with_meaning) == {31: 31, 32: 31, 33: 31}
+    elsewhere = dataclasses.replace(with_meaning[2], text="MINSK, February 26. /TASS/.")
+    assert group([*with_meaning[:2], elsewhere])[33] == 33
 
 
 def test_a_report_that_names_two_stories_occasion_joins_them() -> None:
