@@ -190,6 +190,19 @@ CASES = [
      "MINSK, October 28. /TASS/. Moscow is waiting for Washington to answer its proposal on the treaty, the "
      "Russian foreign minister told reporters on the sidelines of a conference.",
      False, [], []),
+    ("a Moscow street named after Minsk is no side (our sentences, a road accident of the corpus)",
+     "Авария на Минской улице в Москве: погибли семь человек",
+     "На Минской улице в Москве столкнулись несколько автомобилей, сообщили в ГИБДД столицы.",
+     False, [], []),
+    ("Moscow's Belorussky station is no side",
+     "В Москве от Белорусского вокзала снова пошёл трамвай",
+     "Трамваи снова ходят от Белорусского вокзала через центр Москвы, сообщили в столичном департаменте "
+     "транспорта.",
+     False, [], []),
+    ("the two presidents meeting at the station keep their relations in scope",
+     "Путин и Лукашенко встретили поезд Победы на Белорусском вокзале",
+     "Президенты России и Белоруссии обсудили союзные программы и сотрудничество двух стран.",
+     True, [], []),
     ("the Forum of Regions is the two economies' own",
      "Forum of Russian and Belarusian Regions opens in Minsk",
      "Governors of Russian regions and Belarusian regions signed contracts at the forum of regions, where Russia "
