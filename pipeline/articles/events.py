@@ -14,7 +14,8 @@ outlet says first is the event; what follows is background every report on the s
   whose place is a name another outlet's report of the event may give (ALMATY in the wire, Almaty in a post);
 - where the optional embeddings are installed (`pipeline.articles.meaning`), the meaning of the headline and
   lead: two reports whose vectors are close enough are one event whatever their keys, which is what joins an
-  English and a Russian report that share no name in one script.
+  English and a Russian report that share no name in one script; two statements from one wire dateline need
+  less closeness, and then count as plainly one occasion (a summit's dozen reports).
 
 Names every report on the subject carries (Belarus, Russia, Putin, Lukashenko, the Union State) weigh little;
 a story needs shared names beyond them. Pure: values in, groups out; the thresholds were calibrated on hand-
