@@ -17,7 +17,7 @@ from pipeline.text import clip, datelines, without_datelines
 from pipeline.text import sentences as split_sentences
 from pipeline.topics.definitions import NAMED, Term, TopicSet
 from pipeline.topics.learned import Model, dense_features, slots_of
-from pipeline.topics.morph import stem, words
+from pipeline.topics.morph import other_word, stem, words
 
 MAX_TEXT = 4000
 EVIDENCE_LIMIT = 320  # characters of an evidence sentence
@@ -100,8 +100,12 @@ class Classifier:
         """Terms whose first word this token can be; words recur, so the answer is remembered per word."""
         known = self._seen.get(token)
         if known is None:
-            known = tuple(self._exact.get(token_stem, ())) + tuple(
-                c for c in self._prefix.get(token[:3], ()) if token.startswith(c[0].parts[0][0])
+            known = tuple(
+                c for c in self._exact.get(token_stem, ()) if not other_word(token, token_stem, c[0].text.split()[0])
+            ) + tuple(
+                c
+                for c in self._prefix.get(token[:3], ())
+                if token.startswith(c[0].parts[0][0]) and not other_word(token, token_stem, c[0].parts[0][0])
             )
             if len(self._seen) < 200_000:
                 self._seen[token] = known

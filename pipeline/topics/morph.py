@@ -54,6 +54,11 @@ _BE_ENDINGS = (
 )
 _ru = snowballstemmer.stemmer("russian")
 _en = snowballstemmer.stemmer("english")
+_LATIN = re.compile(r"[a-z]")
+# English endings that make another word of a stem Snowball shares: "important" is not "import", "transition" not
+# "transit", "independent" not "independence" (a term that carries the ending itself still matches it)
+_OTHER_WORD = ("ant", "anc", "ent", "enc", "ion")
+_VERB_FORMS = ("d", "ed", "ing")
 
 
 def words(text: str, *, flags: bool = False) -> list[str]:
@@ -61,6 +66,21 @@ def words(text: str, *, flags: bool = False) -> list[str]:
     country's flag is a word too: the classifier reads 🇧🇾 as it reads "Belarus"."""
     pattern = _WORD_OR_FLAG if flags else _WORD
     return pattern.findall(text.lower().replace("ё", "е").replace("‐", "-"))
+
+
+def other_word(token: str, token_stem: str, term_word: str) -> bool:
+    """Whether an English token that shares its stem with a term's word (or starts with a term's prefix) is
+    another word: Snowball strips derivational endings, so "important" stems to "import" and "based" to "base".
+    Another word is one whose ending after the shared stem is derivational (-ant, -ance, -ent, -ence, -ion) where
+    the term's is not, or a verb form (-d, -ed, -ing) of a plural noun term ("bases", "exercises", "drills")."""
+    if not token.startswith(token_stem) or not _LATIN.match(token) or token == term_word:
+        return False
+    tail = token[len(token_stem) :]
+    own = term_word[len(token_stem) :] if term_word.startswith(token_stem) else ""
+    if tail.startswith(_OTHER_WORD) and not own.startswith(tail[:3]):
+        return True
+    plural = term_word.endswith("s") and not term_word.endswith("ss") and own in ("s", "es")
+    return plural and tail in _VERB_FORMS
 
 
 @lru_cache(maxsize=200_000)
