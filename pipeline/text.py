@@ -54,8 +54,10 @@ _CUT_TAG = re.compile(r"<[a-zA-Z/!]")
 # not allowed in XML 1.0 text: C0 controls but tab, LF, CR; surrogates (a JSON "\ud800"); the two non-characters
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _MARKUP = re.compile(r"</?[a-zA-Z][^<>]*>|&[#a-zA-Z0-9]+;")
-# a sentence ends at . ! ? … before a capital, a digit or an opening quote: "куб. м" and "т. е." do not end one
-_SENTENCE = re.compile(r"(?<=[.!?…])\s+(?=[«\"“„'(\[]?[A-ZА-ЯЁІЎЇЄҐ0-9])|\n+")
+# a sentence ends at . ! ? … before a capital, a digit or an opening quote, also where a channel's pictograph
+# heads the next one ("… ядерного сдерживания. 📍Базовый принцип …"): "куб. м" and "т. е." do not end one
+_PICTOGRAPHS = "\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\u2300-\u23ff\ufe0f\u200d\u20e3"
+_SENTENCE = re.compile(rf"(?<=[.!?…])\s+(?=(?:[{_PICTOGRAPHS}]+\s*)?[«\"“„'(\[]?[A-ZА-ЯЁІЎЇЄҐ0-9])|\n+")
 
 
 def clean(text: str) -> str:
