@@ -118,6 +118,8 @@ class WeekItem:
     lead: str = ""  # the start of its text, for a headline when the title is only a channel's name
     title_cut: bool = False  # its feed cuts titles at one length, and this title is that long
     text_cut: bool = False  # its feed cuts texts at one length, and this text is that long
+    # its title was only a channel's name, so its headline is its text's first sentence, which is its lead too
+    headlined_by_text: bool = False
 
     @property
     def top_score(self) -> float:

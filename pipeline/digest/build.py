@@ -403,7 +403,8 @@ def _lead(weighed: list[Weighed], names: dict[str, str]) -> list[LeadLine]:
         if n >= 3 and w.weight < weighed[0].weight / 2:
             break
         item = w.story.lead
-        said = lead_sentence(w.story.title, item.lead, item.source)
+        # a post titled with its channel's name: its first sentence is its headline and states its event
+        said = w.story.title if item.headlined_by_text else lead_sentence(w.story.title, item.lead, item.source)
         # no lead of its own: the headline, as the story shows it; else the sentence, marked if its feed cut it
         said = w.story.shown_title if said == w.story.title else item.shown(said)
         sentence = displayed(clean_text(said))

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from pipeline.articles.events import headline, squash
+from pipeline.articles.events import bare_title, headline, squash
 from pipeline.digest.build import Digest, FeedProblem, WeekFacts, build_digest, iso_utc
 from pipeline.digest.changes import (
     BaselineState,
@@ -194,6 +194,8 @@ def _readable(items: list[WeekItem], names: set[tuple[str, str]]) -> list[WeekIt
     """Items with a headline a reader can use: a Telegram post's title is its channel's name (`names`: the
     titles a feed has given several items, in the whole store, so this week's repeats among them)."""
     named = {(s, squash(t)) for s, t in names}
-    return [
-        replace(i, title=headline(i.title, i.lead, i.source, bare=(i.source, squash(i.title)) in named)) for i in items
-    ]
+    out = []
+    for i in items:
+        bare = (i.source, squash(i.title)) in named or bare_title(i.title, i.source)
+        out.append(replace(i, title=headline(i.title, i.lead, i.source, bare=bare), headlined_by_text=bare))
+    return out

@@ -60,7 +60,8 @@ POSTS = [
         CHANNEL,
         "/tg/3",
         DAY + timedelta(hours=5),
-        "Лукашенко и Путин обсудили по телефону подготовку к заседанию Высшего госсовета Союзного государства.",
+        "Лукашенко и Путин обсудили по телефону подготовку к заседанию Высшего госсовета Союзного государства. "
+        "Стороны условились провести его в декабре, назвали в пресс-службе белорусского лидера.",
     ),
 ]
 
@@ -85,6 +86,9 @@ def test_one_event_in_two_languages_and_three_outlets_is_one_story(
     assert {link["source"] for link in oreshnik["also_reported_by"]} == {"Telegram"}  # the wire's, with the posts
     call = next(s for s in digest["stories"] if "телефону" in s["title"])
     assert call["title"].startswith("Лукашенко и Путин обсудили по телефону")
+    # what happened tells the post by its first sentence, which states the event, not by its second's details
+    said = next(line["sentence"] for line in digest["lead"] if line["story"] == call["id"])
+    assert said.startswith("Лукашенко и Путин обсудили по телефону"), said
     for section in digest["sections"]:  # sections and trends count stories
         trend = next(t for t in digest["trends"] if t["topic"] == section["topic"])
         assert trend["series"][-1] == section["count"] <= 3
