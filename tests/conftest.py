@@ -55,6 +55,7 @@ def make_settings(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch):
         extract: dict[str, object] | None = None,
         allow_private: bool | None = None,
         story_meaning: str = "off",
+        schedule_crawl: str | None = None,
         **fetch: object,
     ) -> Settings:
         """Articles are off unless `extract` is given: the ingest tests look at feeds alone. Stories are matched
@@ -72,7 +73,8 @@ def make_settings(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch):
             f'feeds = "feeds.toml"\ndata_dir = "data"\ndigests_dir = "digests"\ndatabase_url = "{db_url}"\n'
             f"allow_private_urls = {_toml(bool(extract) if allow_private is None else allow_private)}\n"
             f'story_meaning = "{story_meaning}"\n'
-            f"[fetch]\n{fetch_lines}[extract]\n{extract_lines}",
+            + (f'schedule_crawl = "{schedule_crawl}"\n' if schedule_crawl else "")
+            + f"[fetch]\n{fetch_lines}[extract]\n{extract_lines}",
             encoding="utf-8",
         )
         return load_settings(config)
