@@ -79,6 +79,10 @@ _TRANSLIT = str.maketrans(
 _FOLD = (("kh", "h"), ("y", "i"), ("j", "i"), ("w", "v"), ("x", "ks"))
 _NOT_WORD = re.compile(r"[\W_]+")
 _SPACES = re.compile(r"\s+")
+_LINE_BEFORE_CAPITAL = re.compile(
+    "[ \t]*\n\\s*(?=[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\u2300-\u23ff\ufe0f\u200d\u20e3 ]*"
+    '[A-ZА-ЯЁІЎЇЄҐ0-9«"“])'
+)
 # emoji and other pictographs, regional-indicator flags, keycaps and the joiners and selectors that build them
 _PICTOGRAPHS = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\u2300-\u23ff\ufe0f\u200d\u20e3]+")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([:;,!?])")
@@ -238,7 +242,7 @@ def headline(title: str, text: str, source: str = "", *, bare: bool = False) -> 
         if len(cut) < 20 or not _clean(text[: 2 * len(cut) + 80]).lower().startswith(cut.lower()):
             return clean_title  # the text does not go on from the title: nothing to complete (and no text cleaned)
         return _uncut(clean_title, _clean(text))
-    for sentence in sentences(_without(clean_title, _clean(text))):
+    for sentence in sentences(_without(clean_title, _lines(text))):
         if len(sentence) >= 12:
             return sentence.rstrip(".")
     return clean_title
@@ -506,6 +510,14 @@ def pair_scores(pairs: Sequence[tuple[EventItem, EventItem]]) -> list[float]:
 
 def _clean(text: str) -> str:
     return _SPACES.sub(" ", _MARKUP.sub(" ", text or "")).strip(" .\u00a0")
+
+
+def _lines(text: str) -> str:
+    """`_clean`, but a line break before a capital stays one: a post's first line is its headline even without a
+    full stop ("РФ и Белоруссия решили отменить роуминг\nПо итогам заседания …"); a line a feed wrapped inside a
+    sentence goes on in lower case and is joined."""
+    kept = _LINE_BEFORE_CAPITAL.sub("\x00", _MARKUP.sub(" ", text or ""))
+    return "\n".join(_SPACES.sub(" ", part).strip(" .\u00a0") for part in kept.split("\x00")).strip()
 
 
 def _without(title: str, body: str) -> str:
