@@ -23,10 +23,8 @@ from benchmarks._common import CORPUS, ROOT, need, peak_rss_mb
 from pipeline.articles import meaning
 from pipeline.articles.events import headline, keys
 from pipeline.articles.story_eval import read_items
-from pipeline.jobs.classifying import load_topic_set, model_path
-from pipeline.jobs.pool_jobs import load_model
+from pipeline.jobs.classifying import load_classifier
 from pipeline.settings import load_settings
-from pipeline.topics.classify import Classifier
 
 
 def main() -> None:
@@ -79,9 +77,7 @@ def crawl_mix(embedder: meaning.Embedder, runs: int) -> None:
     """Items per second through classification and, for the in-scope ones, embedding: the per-item cost a crawl
     pays with the extra. The corpus was gathered on Belarus and Russia, so its in-scope share is higher than a
     general feed's, and this figure is a floor for one."""
-    settings = load_settings(ROOT / "config" / "unionwatch.toml")
-    topic_set = load_topic_set(settings)
-    classifier = Classifier(topic_set, load_model(model_path(settings)))
+    classifier = load_classifier(load_settings(ROOT / "config" / "unionwatch.toml"))
     items = list(read_items(CORPUS / "items.jsonl").values())
     items = [i for i in items if i.text][:: max(1, len(items) // 600)]  # a spread sample, a few seconds a run
     plain, mixed, share = [], [], 0.0

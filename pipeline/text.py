@@ -56,8 +56,10 @@ _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _MARKUP = re.compile(r"</?[a-zA-Z][^<>]*>|&[#a-zA-Z0-9]+;")
 # a sentence ends at . ! ? … before a capital, a digit or an opening quote, also where a channel's pictograph
 # heads the next one ("… ядерного сдерживания. 📍Базовый принцип …"): "куб. м" and "т. е." do not end one
-_PICTOGRAPHS = "\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\u2300-\u23ff\ufe0f\u200d\u20e3"
-_SENTENCE = re.compile(rf"(?<=[.!?…])\s+(?=(?:[{_PICTOGRAPHS}]+\s*)?[«\"“„'(\[]?[A-ZА-ЯЁІЎЇЄҐ0-9])|\n+")
+# emoji and other pictographs, regional-indicator flags, keycaps and the joiners and selectors that build them (the
+# ranges of a character class)
+PICTOGRAPHS = "\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\u2300-\u23ff\ufe0f\u200d\u20e3"
+_SENTENCE = re.compile(rf"(?<=[.!?…])\s+(?=(?:[{PICTOGRAPHS}]+\s*)?[«\"“„'(\[]?[A-ZА-ЯЁІЎЇЄҐ0-9])|\n+")
 
 
 def clean(text: str) -> str:

@@ -32,7 +32,7 @@ from functools import cached_property
 
 import numpy as np
 
-from pipeline.text import clip, dateline, sentences, without_datelines
+from pipeline.text import PICTOGRAPHS, clip, dateline, sentences, without_datelines
 from pipeline.topics.morph import stem
 
 WINDOW = timedelta(days=2)  # reports of one event further apart than this are a continuing story, not copies
@@ -79,12 +79,8 @@ _TRANSLIT = str.maketrans(
 _FOLD = (("kh", "h"), ("y", "i"), ("j", "i"), ("w", "v"), ("x", "ks"))
 _NOT_WORD = re.compile(r"[\W_]+")
 _SPACES = re.compile(r"\s+")
-_LINE_BEFORE_CAPITAL = re.compile(
-    "[ \t]*\n\\s*(?=[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\u2300-\u23ff\ufe0f\u200d\u20e3 ]*"
-    '[A-ZА-ЯЁІЎЇЄҐ0-9«"“])'
-)
-# emoji and other pictographs, regional-indicator flags, keycaps and the joiners and selectors that build them
-_PICTOGRAPHS = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\u2300-\u23ff\ufe0f\u200d\u20e3]+")
+_LINE_BEFORE_CAPITAL = re.compile(rf"[ \t]*\n\s*(?=[{PICTOGRAPHS} ]*[A-ZА-ЯЁІЎЇЄҐ0-9«\"“])")
+_PICTOGRAPHS = re.compile(f"[{PICTOGRAPHS}]+")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([:;,!?])")
 _WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*|\d+(?:[.,]\d+)?", re.UNICODE)
 # Telegram's markdown, and its link texts ("Топор Live. Подписаться"), which name the channel, not the event
