@@ -229,6 +229,12 @@ def unattributed(title: str) -> str:
     return _ATTRIBUTION.sub("", title) or title
 
 
+def attribution(title: str) -> str:
+    """The outlet an aggregator appended to the title ("… - РИА НОВОСТИ"), if any."""
+    found = _ATTRIBUTION.search(title)
+    return found.group(0).strip().lstrip("-–—|").strip() if found and found.start() else ""
+
+
 def headline(title: str, text: str, source: str = "", *, bare: bool = False) -> str:
     """The item's best headline: its title unless that is only the channel's or outlet's name (or `bare`
     says so), else the first sentence of the text, without Telegram's markdown."""

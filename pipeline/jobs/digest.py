@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from pipeline.articles.events import bare_title, headline, squash
+from pipeline.articles.events import attributing_sources, attribution, bare_title, headline, squash, unattributed
 from pipeline.digest.build import Digest, FeedProblem, WeekFacts, build_digest, iso_utc
 from pipeline.digest.changes import (
     BaselineState,
@@ -82,7 +82,8 @@ def gather(settings: Settings, engine: Engine, week: Week, now: datetime) -> Wee
                 gone[key].append(item_id)
         before = weekly.items_by_id(session, (i for ids in gone.values() if len(ids) > 1 for i in ids))
         names = weekly.repeated_titles(session, [*found, *before])
-        items, last_week_items = _readable(found, names), _readable(before, names)
+        aggregators = attributing_sources(weekly.latest_titles(session, {i.source for i in [*found, *before]}))
+        items, last_week_items = _readable(found, names, aggregators), _readable(before, names, aggregators)
         first_seen = weekly.cluster_first_seen(session, (i.cluster for i in items))
         starts = [w.start(zone) for w in trend_weeks]
         seen = weekly.topic_stories(session, starts, end)
@@ -190,12 +191,20 @@ def _problem(trouble: weekly.FeedTrouble) -> FeedProblem:
     return FeedProblem(trouble.name, trouble.url, since, trouble.error, trouble.failures)
 
 
-def _readable(items: list[WeekItem], names: set[tuple[str, str]]) -> list[WeekItem]:
+def _readable(items: list[WeekItem], names: set[tuple[str, str]], aggregators: set[str]) -> list[WeekItem]:
     """Items with a headline a reader can use: a Telegram post's title is its channel's name (`names`: the
-    titles a feed has given several items, in the whole store, so this week's repeats among them)."""
+    titles a feed has given several items, in the whole store, so this week's repeats among them); a feed of
+    aggregated headlines (`aggregators`) ends each title in its outlet, which is then the item's source, as
+    Google News' <source> is."""
     named = {(s, squash(t)) for s, t in names}
     out = []
     for i in items:
+        outlet = attribution(i.title) if i.source in aggregators else ""
+        if outlet:
+            title = unattributed(i.title)
+            lead = title + i.lead[len(i.title) :] if i.lead.startswith(i.title) else i.lead  # a summary led by it
+            carriers = tuple(c for c in i.carriers if c != outlet)
+            i = replace(i, title=title, lead=lead, source=outlet, carriers=carriers)
         bare = (i.source, squash(i.title)) in named or bare_title(i.title, i.source)
         out.append(replace(i, title=headline(i.title, i.lead, i.source, bare=bare), headlined_by_text=bare))
     return out

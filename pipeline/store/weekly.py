@@ -183,6 +183,19 @@ def cut_lengths(session: Session, feed_id: int) -> Cuts:
     return Cuts(_cut([r[0] for r in rows]), _cut([r[1] for r in rows]), _cut([r[2] for r in rows]))
 
 
+def latest_titles(session: Session, sources: Iterable[str]) -> list[tuple[str, str]]:
+    """(source, title) of the latest CUT_SAMPLE items of each named feed, by its index: what shows a feed's
+    habits (an aggregator's "Headline - Outlet") whatever the store's size."""
+    ids = {name: feed_id for feed_id, name in feed_names(session).items()}
+    found: list[tuple[str, str]] = []
+    for name in sorted(set(sources) & ids.keys()):
+        rows = session.execute(
+            select(_item.title).where(_item.feed_id == ids[name]).order_by(_item.id.desc()).limit(CUT_SAMPLE)
+        )
+        found.extend((name, str(title or "")) for (title,) in rows)
+    return found
+
+
 def _cut(lengths: list[int | None]) -> int | None:
     known = [int(n) for n in lengths if n]
     longest = max(known, default=0)

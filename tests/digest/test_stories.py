@@ -291,3 +291,48 @@ def test_a_sentence_a_feeds_cut_text_ends_in_is_shown_cut(
         with Session(open_store(settings.db_url)) as s:
             texts = s.exec(select(Item.text).where(col(Item.url).contains("/c/"))).all()
         assert len({len(t or "") for t in texts}) == len(TEXTS_CUT) and all(t and "\n" in t for t in texts)
+
+
+AGGREGATED = [  # a feed of other outlets' headlines, each ending in its outlet (our sentences)
+    (
+        "Путин и Лукашенко договорились встретиться в ближайшее время - РИА Новости",
+        "Путин и Лукашенко договорились встретиться в ближайшее время - РИА Новости\n"
+        "Президенты России и Белоруссии провели телефонный разговор и договорились о встрече.",
+    ),
+    ("Курс рубля укрепился к доллару - РБК", ""),
+    ("В Москве прошел дождь - Lenta.ru", ""),
+    ("Сборная проиграла в финале - Известия", ""),
+    ("Биржа открылась ростом - Коммерсантъ", ""),
+    ("Новый сезон сериала выйдет весной - Газета.Ru", ""),
+]
+
+
+def test_an_aggregators_headline_is_shown_without_its_outlet_which_is_its_source(
+    server: LocalServer, make_settings: Any, tmp_path: Path
+) -> None:
+    """A feed of aggregated headlines ("… - РИА Новости") was shown with the tail in the 2021 replay; the
+    story reads as the outlet's headline, told by that outlet. A wire's speaker ("… — Mishustin") is not
+    an outlet: a feed that ends one title in five so keeps it."""
+    settings = make_settings([("NewsAPI RU", server.url("/agg.rss")), ("Wire", server.url("/wire.rss"))])
+    entries = [(t, server.url(f"/agg/{n}"), DAY + timedelta(minutes=n), s) for n, (t, s) in enumerate(AGGREGATED)]
+    server.add("/agg.rss", body=rss(entries))
+    said = [
+        (
+            "Union State budget for next year approved — Mishustin",
+            "Belarus and Russia approved the Union State budget.",
+        ),
+        *[(f"Markets in Asia close {n}", "Asian stock markets closed.") for n in ("higher", "lower", "flat", "mixed")],
+    ]
+    server.add(
+        "/wire.rss",
+        body=rss([(t, server.url(f"/w/{n}"), DAY + timedelta(hours=n + 1), s) for n, (t, s) in enumerate(said)]),
+    )
+    crawl(settings, open_store(settings.db_url), CrawlOptions(now=NOW))
+    done = unionwatch(settings.config_file, "digest", "--week", "2026-W47", "--out", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+    digest = json.loads((tmp_path / "out" / "2026-W47.json").read_text(encoding="utf-8"))
+    shown = {s["title"]: s["source"] for s in digest["stories"]}
+    assert shown["Путин и Лукашенко договорились встретиться в ближайшее время"] == "РИА Новости"
+    assert shown["Union State budget for next year approved — Mishustin"] == "Wire"
+    said_by = {s["source"]: s["sentence"] for s in digest["lead"]}  # NewsAPI's summary repeats the title first
+    assert said_by["РИА Новости"].startswith("Президенты России и Белоруссии провели телефонный разговор")
