@@ -38,6 +38,10 @@ class Topic:
     # narrower topics this one is the setting of: where one of them scores at least twice as high, this topic
     # is a passing mention (political integration around a programme or tax item: GUIDE.md's rule)
     yields_to: tuple[str, ...] = ()
+    # ... unless one of these names the occasion that makes it a subject beside them (the presidents, their
+    # summit: "a summit that signs programmes is union-programmes and political-integration"); where none is
+    # named, a programme item's integration talk is its setting at a lower ratio (classify.SETTING_RATIO)
+    subject_with: tuple[Term, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -141,6 +145,7 @@ def load_topics(path: Path, weights: dict[str, dict[str, float]] | None = None) 
                     context,
                     float(raw.get("weight", 1.0)),
                     tuple(str(t) for t in raw.get("yields_to", [])),
+                    tuple(make_term(str(t)) for t in raw.get("subject_with", [])),
                 )
             )
         gate_raw = data.get("gate", {})

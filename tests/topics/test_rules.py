@@ -88,6 +88,16 @@ CASES = [
      "The governments of Russia and Belarus approved the union programmes of integration of the Union State. The "
      "union programmes cover customs, energy and transport; the union programmes are funded from the budget.",
      True, ["union-programmes"], ["political-integration"]),
+    ("a government's programme item: its integration talk is setting, not subject, below twice the programmes'",
+     "Россия и Белоруссия одобрили союзные программы интеграции",
+     "Совет министров Союзного государства одобрил союзные программы интеграции. Программы сближают экономики "
+     "двух стран и углубляют интеграцию; их финансирует бюджет Союзного государства.",
+     True, ["union-programmes"], ["political-integration"]),
+    ("the same item naming the presidents keeps integration: a summit that signs programmes is both",
+     "Россия и Белоруссия одобрили союзные программы интеграции",
+     "Совет министров Союзного государства одобрил союзные программы интеграции к подписанию президентами. "
+     "Программы сближают экономики двух стран и углубляют интеграцию; их финансирует бюджет Союзного государства.",
+     True, ["union-programmes", "political-integration"], []),
     ("a summit on the union's future keeps both",
      "Putin and Lukashenko discuss deeper integration and sign union programmes",
      "The presidents of Russia and Belarus discussed deeper integration, sovereignty and the future of the Union "
