@@ -60,6 +60,21 @@ _MARKUP = re.compile(r"</?[a-zA-Z][^<>]*>|&[#a-zA-Z0-9]+;")
 # ranges of a character class)
 PICTOGRAPHS = "\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\u2300-\u23ff\ufe0f\u200d\u20e3"
 _SENTENCE = re.compile(rf"(?<=[.!?…])\s+(?=(?:[{PICTOGRAPHS}]+\s*)?[«\"“„'(\[]?[A-ZА-ЯЁІЎЇЄҐ0-9])|\n+")
+# a section break ("* * *", as a transcript puts one before the speeches) ends a sentence as a new line does
+_BREAK = re.compile(r"(?<!\S)\*\s\*\s\*(?!\S)")
+
+
+# a keycap digit (2️⃣: the digit, an optional variation selector, the enclosing keycap) and a run of them, spaced
+# or not, which a channel writes a number with ("2️⃣ 5️⃣ years")
+_KEYCAPS = re.compile("[0-9#*]\ufe0f?\u20e3(?:[ \u00a0]?[0-9#*]\ufe0f?\u20e3)*")
+
+
+def keycap_digits(text: str) -> str:
+    """The number a run of keycap pictographs spells, as digits: "2️⃣ 5️⃣ years" is "25 years", which taking the
+    pictographs away would leave as "2 5 years"."""
+    if "\u20e3" not in text:
+        return text
+    return _KEYCAPS.sub(lambda m: "".join(c for c in m.group(0) if c in "0123456789#*"), text)
 
 
 def clean(text: str) -> str:
@@ -129,6 +144,8 @@ def clip(sentence: str, limit: int) -> str:
 
 def sentences(text: str) -> list[str]:
     """Sentences (and lines) of a plain text, stripped, empty ones dropped: the unit of evidence."""
+    if "* * *" in text:
+        text = _BREAK.sub("\n", text)
     return [part.strip() for part in _SENTENCE.split(text) if part.strip()]
 
 
@@ -161,6 +178,29 @@ _AGENCY_ONLY = re.compile(rf"{_AGENCY}\.?")
 def without_datelines(text: str) -> str:
     """The text with every wire dateline in it blanked: a feed may put the title before one."""
     return _DATELINE.sub(" ", text) if _AGENCY_NAMED.search(text) else text
+
+
+# a link to another page of the site, inside the text a page gives: "Смотрите также Российско-белорусские
+# переговоры 13 марта 2025 года" (kremlin.ru, 92 of the corpus's 94 such links end in the linked page's date),
+# "See also … March 13, 2025", or a line of its own ("Читайте также: …")
+_MONTHS_RU = "января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря"
+_MONTHS_EN = "January|February|March|April|May|June|July|August|September|October|November|December"
+_RELATED_HINTS = ("Смотрите т", "Читайте т", "Глядзіце т", "Чытайце т", "See also", "Read also")
+_RELATED = re.compile(
+    rf"(?:Смотрите|Читайте|Глядзіце|Чытайце) (?:также|таксама)\s+\S.{{0,200}}?"
+    rf"\s\d{{1,2}}\s+(?:{_MONTHS_RU})\s+\d{{4}}\s+года\b"
+    rf"|See also\s+\S.{{0,200}}?\s(?:{_MONTHS_EN})\s\d{{1,2}},\s\d{{4}}\b"
+    r"|^[ \t]*(?:Смотрите|Читайте|Глядзіце|Чытайце) (?:также|таксама):?[^\n]{0,200}$"
+    r"|^[ \t]*(?:See|Read) also:?[^\n]{0,200}$",
+    re.MULTILINE,
+)
+
+
+def without_related(text: str) -> str:
+    """The text without the links to other pages a site puts inside it: each would be read as a sentence of
+    the report (a topic's evidence "Смотрите также Российско-белорусские переговоры … Белоруссия и Россия …")
+    and names what another page is about."""
+    return _RELATED.sub(" ", text) if any(hint in text for hint in _RELATED_HINTS) else text
 
 
 def datelines(text: str) -> list[str]:

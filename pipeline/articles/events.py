@@ -32,7 +32,7 @@ from functools import cached_property
 
 import numpy as np
 
-from pipeline.text import PICTOGRAPHS, clip, dateline, sentences, without_datelines
+from pipeline.text import PICTOGRAPHS, clip, dateline, keycap_digits, sentences, without_datelines
 from pipeline.topics.morph import stem
 
 WINDOW = timedelta(days=2)  # reports of one event further apart than this are a continuing story, not copies
@@ -254,7 +254,8 @@ def displayed(head: str) -> str:
     """A headline as a reader sees it: without the pictographs a channel decorates its posts with (flags, 💬,
     ⚡️, 📞), without the space Telegram puts before a colon, and starting with a capital. Display only: story
     keys and comparisons read the headline as it came."""
-    text = _SPACES.sub(" ", _SPACE_BEFORE_PUNCT.sub(r"\1", _PICTOGRAPHS.sub(" ", head))).strip(" -–—|:").rstrip(",;")
+    bare = _PICTOGRAPHS.sub(" ", keycap_digits(head))
+    text = _SPACES.sub(" ", _SPACE_BEFORE_PUNCT.sub(r"\1", bare)).strip(" -–—|:").rstrip(",;")
     if not text:
         return head
     return text[0].upper() + text[1:] if text[0].islower() else text

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from pipeline.domain import host_of
-from pipeline.text import clip, datelines, without_datelines
+from pipeline.text import clip, datelines, without_datelines, without_related
 from pipeline.text import sentences as split_sentences
 from pipeline.topics.definitions import NAMED, Term, TopicSet
 from pipeline.topics.learned import Model, dense_features, slots_of
@@ -198,7 +198,7 @@ class Classifier:
         home = self.at_home(url, lang)
         home_pair = 0.0  # the integration shorthand's mentions, in an item from home that names no third state
         shorthand_seen: dict[str, int] = defaultdict(int)
-        text = text[:MAX_TEXT]
+        text = without_related(text[:MAX_TEXT])  # a link to another page is not a sentence of this one
         head = text[:DATELINE_CHARS]
         sentences = [title.strip(), *split_sentences(without_datelines(head) + text[DATELINE_CHARS:])]
         hits: dict[str, _Hits] = defaultdict(_Hits)

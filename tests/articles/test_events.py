@@ -202,6 +202,7 @@ def test_headline_is_never_a_channel_name(title: str, text: str, source: str, ex
         ("⚡️Путин подписал закон об ОСАГО", "Путин подписал закон об ОСАГО"),
         ("«Орешник» заступил на дежурство", "«Орешник» заступил на дежурство"),
         ("Trade grows to $51.9 bln in 2025: TASS", "Trade grows to $51.9 bln in 2025: TASS"),
+        ("🇷🇺 🇧🇾 december 8 marks 2️⃣ 5️⃣ years since", "December 8 marks 25 years since"),  # keycaps spell 25
         ("💬", "💬"),  # nothing else to show
     ],
 )  # fmt: skip

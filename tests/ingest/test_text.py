@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.text import dateline, is_byline, is_dateline, plain_text, without_datelines
+from pipeline.text import dateline, is_byline, is_dateline, plain_text, sentences, without_datelines, without_related
 
 CASES = [
     # (case, fragment, text, text with lines kept)
@@ -80,3 +80,32 @@ def test_a_dateline_with_the_agency_after_a_dash_is_one_too() -> None:
 def test_a_byline_alone_is_no_evidence(sentence: str, alone: bool) -> None:
     """RT's pages begin with their author's name; the model learned the name, the digest quoted it as evidence."""
     assert is_byline(sentence) is alone
+
+
+def test_a_section_break_ends_a_sentence() -> None:
+    """A transcript puts "* * *" between its account and the speeches: the account's last sentence and the
+    speaker's greeting are two sentences, not one piece of evidence."""
+    text = "Президенты ответили на вопросы журналистов. * * * В.Путин: Уважаемые коллеги! Рад приветствовать."
+    assert sentences(text) == [
+        "Президенты ответили на вопросы журналистов.",
+        "В.Путин: Уважаемые коллеги!",
+        "Рад приветствовать.",
+    ]
+    assert sentences("Сноска ** и * звёздочка") == ["Сноска ** и * звёздочка"]
+
+
+@pytest.mark.parametrize(
+    "text,kept",
+    [
+        ("Визит завершён. Смотрите также Переговоры в Минске 5 декабря 2024 года Стороны подписали договор.",
+         "Визит завершён. Стороны подписали договор."),
+        ("Talks ended. See also Talks in Minsk December 5, 2024 The sides signed a treaty.",
+         "Talks ended. The sides signed a treaty."),
+        ("Визит завершён.\nЧитайте также: Лукашенко прилетел в Москву\nСтороны подписали договор.",
+         "Визит завершён. Стороны подписали договор."),
+        ("Мы также смотрим на Минск, и они также.", "Мы также смотрим на Минск, и они также."),
+        ("We see also that the sides agree.", "We see also that the sides agree."),
+    ],
+)  # fmt: skip
+def test_a_link_to_another_page_is_taken_out_of_the_text(text: str, kept: str) -> None:
+    assert " ".join(without_related(text).split()) == kept

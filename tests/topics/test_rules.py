@@ -335,3 +335,21 @@ def test_integrity_is_not_integration(classifier: Classifier) -> None:
     integrity = dict(classifier.classify("Russia backs Belarus", text).scores)
     integration = dict(classifier.classify("Russia backs Belarus", text.replace("integrity", "integration")).scores)
     assert "@pair" not in integrity and integration["@pair"] > 0
+
+
+def test_a_link_to_another_page_is_not_a_sentence_of_this_one(classifier: Classifier) -> None:
+    """A page names the site's other pages inside its text ("Смотрите также <their title> <date>"). The link
+    neither brings a report into scope nor serves as its evidence, glued as it is to the sentence after it."""
+    visit = (
+        "Президент России и Президент Белоруссии посетили мемориал на Мамаевом кургане и возложили венки. "
+        "Мемориал открыт в 1967 году. Смотрите также Форум Союзного государства России и Белоруссии "
+        "29 апреля 2025 года Дополнительно Поездка в Волгоград"
+    )
+    assert classifier.classify("Посещение мемориала", visit).relevant is False
+    talks = classifier.classify(
+        "Переговоры в Кремле",
+        "Смотрите также Переговоры с Президентом Белоруссии 13 марта 2025 года Россия и Белоруссия продолжат "
+        "строить Союзное государство и углублять политическую интеграцию, сказал Путин.",
+    )
+    said = [s for m in talks.topics for s in m.evidence]
+    assert said and not [s for s in said if "Смотрите" in s], said
