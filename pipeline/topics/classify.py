@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pipeline.domain import host_of
 from pipeline.text import clip, datelines, without_datelines, without_related
@@ -27,6 +27,9 @@ LEAD_SENTENCES = 3  # the title and the text's first sentences: what an item is 
 # further in cost 1 ms an item of 4,000 characters (benchmarks/classify.py: 2,093 → 508 items/s)
 DATELINE_CHARS = 400
 LIST_FACTOR = 0.5  # Belarus or Russia named beside a third state or a bloc in one sentence: one of a list
+# a capital after "in" ("gas talks in Minsk" of Russia and Ukraine), in a sentence that names a third state and
+# the capital's side by nothing else, is where the talks were held, not a side of them (the issue's cause b)
+CAPITALS = frozenset({"minsk", "минск", "мінськ", "мінск*", "менск", "moscow", "москва", "маскв*", "москв*"})
 
 
 @dataclass(frozen=True)
@@ -212,10 +215,11 @@ class Classifier:
             if group.startswith("@"):
                 present[group[1:]].add(index)
         listed = _listed([m for m in spans if m[0] == 0], words(sentences[0], flags=True))
-        for index, term, group, weight in found:
+        venues = _venues(spans, sentences, present["others"])
+        for (index, term, group, weight), span in zip(found, spans, strict=True):
             factor = ts.title_weight if index == 0 else 1.0
             if group in ("@belarus", "@russia") and index in present["others"]:
-                factor *= LIST_FACTOR
+                factor *= 0.0 if span[:3] in venues else LIST_FACTOR
             if group == "@shorthand":  # at home, in the lead and beside no third state, "integration" is this pair's
                 if home and index <= LEAD_SENTENCES and not present["others"]:
                     home_pair += weight * factor * (ts.repeat_decay ** shorthand_seen[term.text])
@@ -234,7 +238,12 @@ class Classifier:
             gain = weight * factor * (ts.repeat_decay**seen)
             h.score += gain
             h.by_sentence[index] += gain
-        return self._decide(hits, sentences, stems_seen or set(), home_pair, listed)
+        verdict = self._decide(hits, sentences, stems_seen or set(), home_pair, listed)
+        if venues and not verdict.relevant:
+            places = sorted({" ".join(words(sentences[n], flags=True)[i:end]).title() for n, i, end in venues})
+            why = f"{verdict.why}; {', '.join(places)} named only as the place of a third state's talks"
+            return replace(verdict, why=why)
+        return verdict
 
     def _decide(
         self,
@@ -361,6 +370,26 @@ class Classifier:
                 matches.append(TopicMatch(topic, round(h.score, 2), evidence, terms))
         matches.sort(key=lambda m: -m.score)
         return Classification(True, lexicon.relevance, tuple(matches), lexicon.why, lexicon.scores)
+
+
+def _venues(
+    spans: list[tuple[int, int, int, Term, str, float]], sentences: list[str], with_others: set[int]
+) -> set[tuple[int, int, int]]:
+    """(sentence, start, end) of each capital named as a place ("в Минске", "in Moscow") in a sentence that
+    names a third state and the capital's side by nothing else."""
+    sides: dict[tuple[int, str], list[tuple[int, int, int, Term]]] = defaultdict(list)
+    for index, i, end, term, group, _ in spans:
+        if index in with_others and group in ("@belarus", "@russia"):
+            sides[(index, group)].append((index, i, end, term))
+    found: set[tuple[int, int, int]] = set()
+    for (index, _), named in sides.items():
+        if len(named) != 1 or named[0][3].text not in CAPITALS:
+            continue
+        _, i, end, _ = named[0]
+        tokens = words(sentences[index], flags=True)
+        if 0 < i <= len(tokens) and tokens[i - 1] in _IN:
+            found.add((index, i, end))
+    return found
 
 
 _AND = frozenset({"and", "or", "и", "или", "і", "ці", "та", "й"})

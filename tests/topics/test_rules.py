@@ -239,6 +239,18 @@ CASES = [
      "Министры культуры Беларуси и России обсудили гастроли театров. " + FILLER
      + " Попутно упомянули налоговый кодекс.",
      True, [], ["tax-code"]),
+    ("a capital is where talks with a third state were held, not a side of them",
+     "Переговоры по газу в Минске обсудили Путин и украинский политик Медведчук",
+     "Путин и Медведчук обсудили в Минске поставки газа на Украину.",
+     False, [], []),
+    ("a capital is where talks with a third state were held, also where a price is named",
+     "Путин и украинская делегация обсудили в Минске цену газа",
+     "Цена газа для Украины останется прежней, сказал Путин после переговоров в Минске.",
+     False, [], []),
+    ("a capital beside its side's own name is still that side",
+     "Переговоры по газу в Минске: Россия и Белоруссия договорились о цене",
+     "Делегации России и Белоруссии провели в Минске переговоры о цене газа, Украина следила за ними.",
+     True, ["energy-prices"], []),
 ]  # fmt: skip
 
 
@@ -283,8 +295,10 @@ def test_a_title_listing_states_says_so_when_it_keeps_an_item_out(classifier: Cl
         ("Посевная в Беларуси", "Лукашенко провёл совещание о посевной в Минске.", "Russia not named"),
         ("Посевная идёт по плану", "Лукашенко провёл совещание. Министр упомянул Москву.",
          "below the 4.0 needed (neither side is in the title"),
+        ("Путин и украинская делегация обсудили в Минске цену газа", "",
+         "Минске named only as the place of a third state's talks"),
     ],
-    ids=["a side missing", "too little of both"],
+    ids=["a side missing", "too little of both", "a capital as the venue"],
 )  # fmt: skip
 def test_out_of_scope_says_what_the_gate_needed(classifier: Classifier, title: str, text: str, reason: str) -> None:
     result = classifier.classify(title, text)
