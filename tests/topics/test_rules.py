@@ -239,6 +239,17 @@ CASES = [
      "Министры культуры Беларуси и России обсудили гастроли театров. " + FILLER
      + " Попутно упомянули налоговый кодекс.",
      True, [], ["tax-code"]),
+    ("a sports ban on both is sport, however often it names their flags",
+     "Flags of Russia and Belarus banned at all Winter Olympic venues",
+     "The organisers said the flags of Russia and Belarus will not be allowed at any Olympic venue. Athletes from "
+     "Russia and Belarus compete as neutral athletes. Fans with Russian or Belarusian flags will be removed from "
+     "Olympic venues, the organisers added.",
+     False, [], []),
+    ("the two presidents on the ice are still the two presidents meeting",
+     "Путин и Лукашенко сыграли в хоккей в Сочи",
+     "Президенты России и Белоруссии Владимир Путин и Александр Лукашенко после переговоров в Сочи вышли на лёд "
+     "и сыграли в хоккей.",
+     True, [], []),
     ("a capital is where talks with a third state were held, not a side of them",
      "Переговоры по газу в Минске обсудили Путин и украинский политик Медведчук",
      "Путин и Медведчук обсудили в Минске поставки газа на Украину.",
