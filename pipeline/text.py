@@ -185,12 +185,13 @@ def without_datelines(text: str) -> str:
 # "See also … March 13, 2025", or a line of its own ("Читайте также: …")
 _MONTHS_RU = "января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря"
 _MONTHS_EN = "January|February|March|April|May|June|July|August|September|October|November|December"
-_RELATED_HINTS = ("Смотрите т", "Читайте т", "Глядзіце т", "Чытайце т", "See also", "Read also")
+_SEE = ("Смотрите", "Читайте", "Глядзіце", "Чытайце")  # "see" and "read", Russian and Belarusian, before "also"
+_RELATED_HINTS = (*(f"{verb} т" for verb in _SEE), "See also", "Read also")
+_SEE_ALSO = rf"(?:{'|'.join(_SEE)}) (?:также|таксама)"
 _RELATED = re.compile(
-    rf"(?:Смотрите|Читайте|Глядзіце|Чытайце) (?:также|таксама)\s+\S.{{0,200}}?"
-    rf"\s\d{{1,2}}\s+(?:{_MONTHS_RU})\s+\d{{4}}\s+года\b"
+    rf"{_SEE_ALSO}\s+\S.{{0,200}}?\s\d{{1,2}}\s+(?:{_MONTHS_RU})\s+\d{{4}}\s+года\b"
     rf"|See also\s+\S.{{0,200}}?\s(?:{_MONTHS_EN})\s\d{{1,2}},\s\d{{4}}\b"
-    r"|^[ \t]*(?:Смотрите|Читайте|Глядзіце|Чытайце) (?:также|таксама):?[^\n]{0,200}$"
+    rf"|^[ \t]*{_SEE_ALSO}:?[^\n]{{0,200}}$"
     r"|^[ \t]*(?:See|Read) also:?[^\n]{0,200}$",
     re.MULTILINE,
 )

@@ -216,10 +216,10 @@ class Classifier:
                 present[group[1:]].add(index)
         listed = _listed([m for m in spans if m[0] == 0], words(sentences[0], flags=True))
         venues = _venues(spans, sentences, present["others"])
-        for (index, term, group, weight), span in zip(found, spans, strict=True):
+        for index, start, end, term, group, weight in spans:
             factor = ts.title_weight if index == 0 else 1.0
             if group in ("@belarus", "@russia") and index in present["others"]:
-                factor *= 0.0 if span[:3] in venues else LIST_FACTOR
+                factor *= 0.0 if (index, start, end) in venues else LIST_FACTOR
             if group == "@shorthand":  # at home, in the lead and beside no third state, "integration" is this pair's
                 if home and index <= LEAD_SENTENCES and not present["others"]:
                     home_pair += weight * factor * (ts.repeat_decay ** shorthand_seen[term.text])
@@ -377,18 +377,16 @@ def _venues(
 ) -> set[tuple[int, int, int]]:
     """(sentence, start, end) of each capital named as a place ("в Минске", "in Moscow") in a sentence that
     names a third state and the capital's side by nothing else."""
-    sides: dict[tuple[int, str], list[tuple[int, int, int, Term]]] = defaultdict(list)
+    sides: dict[tuple[int, str], list[tuple[int, int, Term]]] = defaultdict(list)
     for index, i, end, term, group, _ in spans:
         if index in with_others and group in ("@belarus", "@russia"):
-            sides[(index, group)].append((index, i, end, term))
+            sides[(index, group)].append((i, end, term))
     found: set[tuple[int, int, int]] = set()
     for (index, _), named in sides.items():
-        if len(named) != 1 or named[0][3].text not in CAPITALS:
-            continue
-        _, i, end, _ = named[0]
-        tokens = words(sentences[index], flags=True)
-        if 0 < i <= len(tokens) and tokens[i - 1] in _IN:
-            found.add((index, i, end))
+        if len(named) == 1 and named[0][2].text in CAPITALS:
+            i, end, _ = named[0]
+            if i > 0 and words(sentences[index], flags=True)[i - 1] in _IN:
+                found.add((index, i, end))
     return found
 
 
