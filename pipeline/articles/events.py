@@ -96,6 +96,16 @@ _GOES_ON = re.compile(
     r"in addition|additionally|however|besides|furthermore|he|she|it|they|this|these|there)\b",
     re.IGNORECASE,
 )
+# a sentence that points back at what it does not name ("В декабре прошло уже четыре подобные акции", "Такое
+# решение принято …", "Напомним, что …") is the report's background: the event is in the sentence it points at.
+# "similar" in the plural, a count of "such", or a sentence opening on them ("таких судов" within a sentence points
+# at its own words)
+_REFERS_BACK = re.compile(
+    r"^(?:напомним|напомню|нагадаем|recall that|as reported|как сообщалось|такое|такой|такая|такие|подобн\w*|"
+    r"аналогичн\w*|such|similar)\b"
+    r"|\b(?:подобные|подобных|аналогичные|аналогичных|падобныя|падобных)\s+\w|\d\s+(?:таких|такие|такіх|такія)\s",
+    re.IGNORECASE,
+)
 _COMMON_NAMES = frozenset(
     {
         "belar", "belor", "rossi", "russi", "rf", "moskv", "mosco", "minsk", "putin", "lukas", "soiuz", "union",
@@ -279,7 +289,7 @@ def lead_sentence(title: str, text: str, source: str = "", *, bare: bool = False
         sentence = sentence.strip(" . ")
         if squash(head) and (squash(sentence).startswith(squash(head)) or squash(head).startswith(squash(sentence))):
             break  # the lead is the headline, or one of them is the other cut short
-        if _GOES_ON.match(sentence) or _opens_quote(sentence):
+        if _GOES_ON.match(sentence) or _opens_quote(sentence) or _REFERS_BACK.search(sentence):
             break
         if len(sentence) >= 40 and not sentence.endswith("?") and not _PROMPT.search(sentence):
             return clip(sentence, limit)

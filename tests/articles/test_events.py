@@ -281,6 +281,18 @@ def test_the_lead_sentence_is_the_reports_first_sentence_after_its_dateline() ->
     assert lead_sentence(title, cut) == title
     quoted = "Лукашенко: «Мы с Россией едины и строим Союзное государство». Так он ответил на вопрос в Минске."
     assert lead_sentence("Лукашенко о союзе", quoted) == "Лукашенко: «Мы с Россией едины и строим Союзное государство»"
+    # a first sentence that points back at what it does not name is background: the headline states the event
+    title = "В Минске участники акции против интеграции с Россией прошли до площади Независимости"
+    for background in (
+        "В декабре прошло уже четыре подобные акции. Участников оштрафовали.",
+        "Такое решение принято после переговоров в Сочи, сообщили в правительстве.",
+        "Напомним, что в апреле этого года участники акции уже собирались в центре города.",
+        "В 2019 году было зарегистрировано более 40 таких случаев в разных городах страны.",
+    ):
+        assert lead_sentence(title, background) == title
+    # "таких" that points at the sentence's own words leaves it the lead
+    own = "Стороны условились не допускать использования коммерческих судов в военных целях и досмотра таких судов."
+    assert lead_sentence("Итоги встречи", own) == own.rstrip(".")
 
 
 ACROSS = (  # an English and a Russian statement from one summit share no name in either script
