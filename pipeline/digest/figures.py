@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date as Day  # `date` is an indicator's field
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +70,18 @@ class Indicator:
     high: float = float("inf")
     short: str = ""  # for a mail subject: "gas price"
 
+    @property
+    def since(self) -> Day:
+        """The first day of the period the baseline value describes ("2023-01": 1 January 2023)."""
+        year, month, day = [*self.date.split("-"), "1", "1"][:3]
+        return Day(int(year), int(month), int(day))
+
+
+def established(indicators: Iterable[Indicator], before: Day) -> list[Indicator]:
+    """The indicators whose baseline period began before `before`: a digest of December 2019 cannot stand
+    against a share of programmes implemented reported in 2023, nor count the 28 programmes signed in 2021."""
+    return [i for i in indicators if i.since < before]
+
 
 @dataclass(frozen=True)
 class Figure:
@@ -113,6 +127,8 @@ def _indicator(path: Path, n: int, raw: dict[str, Any]) -> Indicator:
         raise ConfigError(f"{where}: missing key {exc.args[0]!r}") from None
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{where}: {exc}") from None
+    if not re.fullmatch(r"(?:19|20)\d\d(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?", indicator.date):
+        raise ConfigError(f"{where}: date {indicator.date!r} is not a year, year-month or day (2023, 2023-01)")
     if indicator.kind not in KINDS:
         raise ConfigError(f"{where}: kind {indicator.kind!r} is not one of {', '.join(KINDS)}")
     if indicator.kind == "count" and not indicator.nouns:

@@ -29,7 +29,7 @@ from pipeline.digest.changes import (
     trend,
 )
 from pipeline.digest.charts import trend_png
-from pipeline.digest.figures import Indicator
+from pipeline.digest.figures import Indicator, established
 from pipeline.digest.render import render_html, render_text
 from pipeline.digest.weeks import Week, weeks_ending
 from pipeline.domain import WeekItem
@@ -89,7 +89,7 @@ def gather(settings: Settings, engine: Engine, week: Week, now: datetime) -> Wee
         seen = weekly.topic_stories(session, starts, end)
         trends = [trend(topic, seen.get(topic, [0] * len(starts))) for topic, _ in topics]
         edits, edits_total = _edits(session, start, end)
-        notes, baseline = _figures(session, indicators, start, end)
+        notes, baseline = _figures(session, established(indicators, end.date()), start, end)
         troubles = weekly.feed_troubles(session, start, end)
         facts = WeekFacts(
             week=week,

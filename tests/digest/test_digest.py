@@ -228,6 +228,17 @@ def test_an_empty_week_says_so_and_why(two_weeks: dict[str, Any], tmp_path: Path
     assert panel.count("no value reported since") == 5 and "Gas price paid by Belarus: baseline 127" in panel
 
 
+def test_a_digest_of_a_week_before_a_baseline_was_set_does_not_stand_against_it(
+    two_weeks: dict[str, Any], tmp_path: Path
+) -> None:
+    """A replay of December 2019 shows the gas price and crude volume of that month, not the share of the 28
+    programmes (signed in 2021) implemented by January 2023."""
+    old = digest_for(two_weeks, "2019-W52", tmp_path)
+    assert [b["id"] for b in old["baseline"]] == ["gas-price", "duty-free-crude"]
+    text = (tmp_path / "2019-W52.txt").read_text(encoding="utf-8")
+    assert "Gas price paid by Belarus: baseline 127" in text and "union programmes implemented" not in text
+
+
 def test_figures_are_stored_when_classified_and_outlive_the_article_text(
     two_weeks: dict[str, Any], tmp_path: Path
 ) -> None:

@@ -56,3 +56,25 @@ def test_an_indicator_without_a_kind_is_a_one_line_config_error(tmp_path: Path) 
     facts.write_text('[[indicator]]\nid = "x"\ntopic = "t"\nname = "n"\nvalue = 1\nunit = "u"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match=r"facts.toml: indicator x: missing key 'date'"):
         load_indicators(facts)
+
+
+def test_an_indicator_dated_in_no_calendar_form_is_a_one_line_config_error(tmp_path: Path) -> None:
+    facts = tmp_path / "facts.toml"
+    facts.write_text(
+        '[[indicator]]\nid = "x"\ntopic = "t"\nname = "n"\nvalue = 1\nunit = "u"\ndate = "end of 2019"\n'
+        'source = "s"\nkind = "percent"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match=r"indicator x: date 'end of 2019' is not a year, year-month or day"):
+        load_indicators(facts)
+
+
+def test_a_baseline_stands_from_the_period_it_describes() -> None:
+    from datetime import date
+
+    from pipeline.digest.figures import established
+
+    # December 2019: the gas price and crude volume of that month; not the programmes of 2021 or their share in 2023
+    assert [i.id for i in established(INDICATORS, date(2019, 12, 30))] == ["gas-price", "duty-free-crude"]
+    assert [i.id for i in established(INDICATORS, date(2019, 12, 1))] == []
+    assert len(established(INDICATORS, date(2026, 11, 30))) == len(INDICATORS) == 5
