@@ -405,8 +405,12 @@ def _lead(weighed: list[Weighed], names: dict[str, str]) -> list[LeadLine]:
         item = w.story.lead
         # a post titled with its channel's name: its first sentence is its headline and states its event
         said = w.story.title if item.headlined_by_text else lead_sentence(w.story.title, item.lead, item.source)
-        # no lead of its own: the headline, as the story shows it; else the sentence, marked if its feed cut it
-        said = w.story.shown_title if said == w.story.title else item.shown(said)
+        # no lead of its own: the headline, as the story shows it; else the sentence, marked if its feed cut it,
+        # unless the cut came before it said as much as the headline ("As protests in Belarus enter their third
+        # month, one of Russi…" under "Top Russian diplomat says 'ready to talk with everyone' …")
+        shown = said if said == w.story.title else item.shown(said)
+        cut_short = shown != said and len(said) < len(w.story.title)
+        said = w.story.shown_title if said == w.story.title or cut_short else shown
         sentence = displayed(clean_text(said))
         lines.append(
             LeadLine(

@@ -212,3 +212,19 @@ def test_a_cased_report_without_a_topic_heads_the_story_and_the_posts_evidence_i
     assert shown.title.startswith("A meeting of the joint board")
     assert shown.extract == ["Joint exercises of the two armies will go on in belarus next year."]
     assert shown.topics == ["bases"]
+
+
+def test_a_lead_its_feed_cut_before_it_said_as_much_as_the_headline_gives_way_to_it() -> None:
+    from pipeline.digest.build import _lead
+
+    when = datetime(2020, 11, 13, 11, tzinfo=UTC)
+    teaser = "As protests in Belarus enter their third month, one of Russi"  # the feed's summaries stop at 60
+
+    def said(title: str) -> str:
+        report = WeekItem(1, title, "u1", "RT", "en", when, 1, lead=f"{title}\n{teaser}", text_cut=True)
+        [line] = _lead(weigh(stories([report], {}), {}, set(), set()), {})
+        return line.sentence
+
+    headline = "Top Russian diplomat says he sees no problem meeting the Belarusian opposition figurehead in Moscow"
+    assert said(headline) == headline
+    assert said("Lavrov on Belarus") == teaser + "…"  # a short headline: the teaser says more, and is marked cut
