@@ -6,7 +6,11 @@ as corrections with their gold labels, as `unionwatch items label` would store t
 The topic's F1 is then measured on the dev items that were not corrected, before and after. Five random draws
 per topic; minimum and median of the lift.
 
-    .venv/bin/python benchmarks/corrections.py [--draws 5]
+With --alone, every topic is decided by the learned model alone (as if cross-validation had chosen it), before
+and after: what the corrections teach the learned component, where the deployed classifier keeps the lexicon's
+verdict for the topics on which the model did not win.
+
+    .venv/bin/python benchmarks/corrections.py [--draws 5] [--alone]
 
 Needs ../shared/eval; prints the machine's load, since training takes a few seconds a draw.
 """
@@ -46,12 +50,23 @@ def f1(classifier: Classifier, items: list[Labelled], topic: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--draws", type=int, default=5)
+    parser.add_argument("--alone", action="store_true", help="decide every topic by the learned model alone")
     args = parser.parse_args()
+
     need(EVAL)
     settings = load_settings(ROOT / "config" / "unionwatch.toml")
     lexicon = load_classifier(settings, learned=False)
     ids = [t.id for t in lexicon.topic_set.topics]
     fingerprint = lexicon_fingerprint(settings.topics, settings.baseline_dir)
+
+    def trained(rows: list[learned.Row]) -> learned.Model:
+        model = learned.train(rows, ids, fingerprint)
+        if args.alone:
+            for name, target in model.targets.items():
+                if name != "relevant":
+                    target.mode = "model"
+        return model
+
     train = read_labelled(EVAL / "train.jsonl")
     dev = read_labelled(EVAL / "dev.jsonl")
     base_rows = [
@@ -74,9 +89,10 @@ def main() -> None:
         )
         for i in dev
     }
-    base = Classifier(lexicon.topic_set, learned.train(base_rows, ids, fingerprint))
+    base = Classifier(lexicon.topic_set, trained(base_rows))
     verdicts = [base.classify(i.title, i.text, url=i.url, lang=i.lang) for i in dev]
-    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; {args.draws} draws per topic")
+    decided = "the learned model alone" if args.alone else "as deployed (each topic's way chosen by cross-validation)"
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; {args.draws} draws per topic; {decided}")
     print(f"{'topic':24}{'errors':>7}{'fixed':>6}{'F1 before':>10}{'after min':>10}{'median':>8}{'lift med':>9}")
     started = time.perf_counter()
     for topic in ids:
@@ -93,7 +109,7 @@ def main() -> None:
             fixed = random.Random(draw).sample(wrong, len(wrong) // 2)
             fixed_ids = {i.id for i in fixed}
             rest = [i for i in dev if i.id not in fixed_ids]
-            model = learned.train(base_rows + [dev_rows[i.id] for i in fixed], ids, fingerprint)
+            model = trained(base_rows + [dev_rows[i.id] for i in fixed])
             befores.append(f1(base, rest, topic))
             afters.append(f1(Classifier(lexicon.topic_set, model), rest, topic))
         lifts = [a - b for a, b in zip(afters, befores, strict=True)]
