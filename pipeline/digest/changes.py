@@ -150,6 +150,25 @@ MORE_WORDS = 5  # words of a report's text beyond its headline's that make it mo
 
 
 _WORDS = re.compile(r"\w+")
+# a title that names both presidents (by name or office): mostly their meetings, calls and messages, whatever the
+# agenda an event between the two (GUIDE.md: a Lukashenko-Putin meeting is relevant whatever its agenda; of the
+# corpus's 219 such titles a contact word marks 175, and most of the rest are contacts too: "📞 on january 19, …",
+# "обменялись мнениями", "ответили на вопросы журналистов"). Without a topic it weighs twice a
+# story without one, above a catalogued claim told by its headline (2020-W33 led with "Belarus is part of Russia"
+# above their two calls on the unrest) and below a report on a topic (at 0.7, 2020-W35's birthday call led above
+# Putin's reserve of security forces for Belarus)
+LEADERS = 0.5
+_SIDES = (
+    re.compile(r"путин|putin|пуцін|(?:president|президент)\w*.{0,25}(?:russia|росси|расі)|russian president|"
+               r"российск\w* президент|президент\w* рф", re.IGNORECASE),
+    re.compile(r"лукашенк|lukashenk|лукашэнк|(?:president|президент)\w*.{0,25}(?:belarus|белорус|беларус)|"
+               r"belarusian president|белорусск\w* президент", re.IGNORECASE),
+)  # fmt: skip
+
+
+def _leaders(items: tuple[WeekItem, ...]) -> bool:
+    """Whether a report's title names both presidents (by name or office)."""
+    return any(all(side.search(item.title) for side in _SIDES) for item in items)
 
 
 def _says_more(item: WeekItem) -> bool:
@@ -170,11 +189,12 @@ class Weighed:
 def weigh(found: list[Story], topic_weights: dict[str, float], moved: set[int], last_week: set[int]) -> list[Weighed]:
     """Stories heaviest first. How widely a story ran counts by independent outlets, on a log scale (the tenth
     outlet adds less than the second); its heaviest topic multiplies that (a story with no topic counts a
-    quarter); a baseline figure it reports that moved adds one. A story none of whose reports says more than its
-    headline (a catalogue of claims, a feed of bare titles whose pages gave no text) counts its outlets and topics
-    at half: a headline alone is the weakest evidence of an event. Continuing last week's story multiplies what
-    its outlets and topics give by CONTINUING: that it goes on says the story matters as much as it did, so a
-    carried-over catalogue headline stays below a new report that says more (a flat bonus let it lead the week).
+    quarter, half where a title names both presidents); a baseline figure it reports that moved adds one. A story
+    none of whose reports says more than its headline (a catalogue of claims, a feed of bare titles whose pages
+    gave no text) counts its outlets and topics at half: a headline alone is the weakest evidence of an event.
+    Continuing last week's story multiplies what its outlets and topics give by CONTINUING: that it goes on says
+    the story matters as much as it did, so a carried-over catalogue headline stays below a new report that says
+    more (a flat bonus let it lead the week).
     `moved`: ids of items that stated a figure differing from the baseline or the last one reported;
     `last_week`: story keys seen last week."""
     out = []
@@ -182,7 +202,8 @@ def weigh(found: list[Story], topic_weights: dict[str, float], moved: set[int], 
         items = (story.lead, *story.copies)
         outlets = len(story.sources)
         topics = {t for item in items for t in item.topics}
-        topic = max((topic_weights.get(t, 1.0) for t in topics), default=0.25)
+        leaders = _leaders(items)
+        topic = max([topic_weights.get(t, 1.0) for t in topics] + [LEADERS] * leaders, default=0.25)
         figure = any(item.id in moved for item in items)
         continuing = story.lead.cluster in last_week
         told = 1.0 if any(_says_more(i) for i in items) else HEADLINE_ONLY
@@ -191,6 +212,8 @@ def weigh(found: list[Story], topic_weights: dict[str, float], moved: set[int], 
         reasons = [f"{outlets} outlets"] if outlets > 1 else []
         if figure:
             reasons.append("a baseline figure moved")
+        if leaders:
+            reasons.append("both presidents")
         if continuing:
             reasons.append("continues last week")
         out.append(Weighed(story, round(weight, 3), tuple(reasons), continuing))

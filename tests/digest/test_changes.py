@@ -96,6 +96,48 @@ def test_stories_weigh_by_outlets_topic_moved_figures_and_continuation() -> None
     assert [s.lead.cluster for s in ended(last, {10, 20})] == [60]  # one outlet's story does not "end"
 
 
+def test_the_two_presidents_calling_each_other_outweigh_a_catalogued_claim() -> None:
+    """2020-W33: the presidents' two calls on the unrest had no topic; a catalogued claim with one led the week."""
+    when = datetime(2020, 8, 15, 12, tzinfo=UTC)
+    integration = {"political-integration": TopicHit(3.0)}
+    claim = WeekItem(
+        1,
+        "Belarus is part of Russia, temporary independence does not change anything",
+        "u1",
+        "EUvsDisinfo",
+        "en",
+        when,
+        10,
+        integration,
+        lead="Belarus is part of Russia, temporary independence",
+    )
+    calls = [
+        "Президент Белоруссии рассказал Владимиру Путину о ситуации в республике после выборов",
+        "Vladimir Putin and Alexander Lukashenko held a telephone conversation",
+        "President of Russia spoke on the phone with the President of Belarus",
+    ]  # fmt: skip
+    for n, title in enumerate(calls, 2):
+        call = WeekItem(
+            n,
+            title,
+            f"u{n}",
+            "Channel One",
+            "ru",
+            when,
+            20,
+            lead=f"{title}. Both sides spoke at length of what follows the vote.",
+        )
+        weighed = weigh(stories([claim, call], {}), {"political-integration": 0.7}, moved=set(), last_week=set())
+        assert [w.story.lead.id for w in weighed] == [n, 1], title
+        assert weighed[0].reasons == ("both presidents",)
+    # one president named is not their meeting: a story without a topic stays below the claim
+    one = WeekItem(
+        9, "Lukashenko spoke about the situation", "u9", "BelTA", "ru", when, 30, lead="He spoke at length today."
+    )
+    weighed = weigh(stories([claim, one], {}), {"political-integration": 0.7}, moved=set(), last_week=set())
+    assert [w.story.lead.id for w in weighed] == [1, 9]
+
+
 def test_an_edit_is_summarised_as_the_sentences_added_and_removed() -> None:
     when = datetime(2026, 11, 17, tzinfo=UTC)
     old = "Talks began in Minsk. The sides discussed oil. No date was set."
