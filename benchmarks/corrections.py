@@ -10,7 +10,10 @@ With --alone, every topic is decided by the learned model alone (as if cross-val
 and after: what the corrections teach the learned component, where the deployed classifier keeps the lexicon's
 verdict for the topics on which the model did not win.
 
-    .venv/bin/python benchmarks/corrections.py [--draws 5] [--alone]
+With --on FILE, the corrected and measured items are FILE's (a labelled set in the eval format the lexicon was
+not tuned on, such as a held-out set), and the base model is trained on train.jsonl and dev.jsonl.
+
+    .venv/bin/python benchmarks/corrections.py [--draws 5] [--alone] [--on FILE.jsonl]
 
 Needs ../shared/eval; prints the machine's load, since training takes a few seconds a draw.
 """
@@ -51,6 +54,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--draws", type=int, default=5)
     parser.add_argument("--alone", action="store_true", help="decide every topic by the learned model alone")
+    parser.add_argument("--on", type=Path, help="correct and measure this labelled file's items, not dev.jsonl's")
     args = parser.parse_args()
 
     need(EVAL)
@@ -67,13 +71,14 @@ def main() -> None:
                     target.mode = "model"
         return model
 
-    train = read_labelled(EVAL / "train.jsonl")
-    dev = read_labelled(EVAL / "dev.jsonl")
+    files = ["train.jsonl"] if args.on is None else ["train.jsonl", "dev.jsonl"]
+    if args.on is not None and args.on.name in files:
+        parser.error(f"--on {args.on}: the base model trains on {args.on.name}; give a file it does not learn from")
+    dev = read_labelled(args.on or EVAL / "dev.jsonl")  # the items corrected and measured
     base_rows = [
-        training_row(
-            lexicon, i.title, i.text, i.relevant, i.topics, url=i.url, lang=i.lang, source=f"eval:train:{i.id}"
-        )
-        for i in train
+        training_row(lexicon, i.title, i.text, i.relevant, i.topics, url=i.url, lang=i.lang, source=f"eval:{f}:{i.id}")
+        for f in files
+        for i in read_labelled(EVAL / f)
     ]
     dev_rows = {
         i.id: training_row(
@@ -93,6 +98,7 @@ def main() -> None:
     verdicts = [base.classify(i.title, i.text, url=i.url, lang=i.lang) for i in dev]
     decided = "the learned model alone" if args.alone else "as deployed (each topic's way chosen by cross-validation)"
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; {args.draws} draws per topic; {decided}")
+    print(f"trained on {' and '.join(files)}; corrected and measured: {args.on or 'dev.jsonl'} ({len(dev)} items)")
     print(f"{'topic':24}{'errors':>7}{'fixed':>6}{'F1 before':>10}{'after min':>10}{'median':>8}{'lift med':>9}")
     started = time.perf_counter()
     for topic in ids:
