@@ -9,6 +9,8 @@ as safe as the HTML.
 from __future__ import annotations
 
 import json
+import re
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -30,8 +32,8 @@ from pipeline.digest.changes import (
 from pipeline.digest.figures import differs
 from pipeline.digest.sanitise import clean_text, safe_url
 from pipeline.digest.weeks import Week
-from pipeline.domain import SILENT, WeekItem, is_silent
-from pipeline.text import clip, says_nothing
+from pipeline.domain import LEAD_CHARS, SILENT, WeekItem, is_silent
+from pipeline.text import clip, cut_short, says_nothing
 
 TOP_STORIES = 8  # headlines per topic section
 SHOWN = 12  # stories shown in full, each once
@@ -373,7 +375,7 @@ def build_digest(facts: WeekFacts, charts: dict[str, str] | None = None) -> Dige
         generated_at=iso_utc(facts.now),
         totals=totals,
         headlines=_headlines(facts.trends, names, edited, figures, max(facts.edits_total, len(edited))),
-        lead=_lead(weighed, names),
+        lead=_lead(weighed, names, _vocabulary([*facts.items, *facts.last_week_items])),
         stories=views,
         continuing=[_continuing(w, shown, facts.week_start) for w in weighed if w.continuing][:FOLLOWUPS],
         ended=[
@@ -395,7 +397,31 @@ def build_digest(facts: WeekFacts, charts: dict[str, str] | None = None) -> Dige
     )
 
 
-def _lead(weighed: list[Weighed], names: dict[str, str]) -> list[LeadLine]:
+_WORD = re.compile(r"[^\W\d_]+")
+_ENDED = re.compile(r"[.!?…»\"”')\]]$")
+
+
+def _vocabulary(items: list[WeekItem]) -> Counter[str]:
+    """How often each word stands whole in the week's titles and texts."""
+    return Counter(w.lower() for i in items for w in _WORD.findall(f"{i.title} {i.lead}"))
+
+
+def _mid_word(sentence: str, item: WeekItem, words: Counter[str]) -> bool:
+    """Whether `sentence` ends the item's whole text inside a word: its last word stands whole nowhere else in
+    the week, but begins longer words there ("… a dangerous situation b", "… one of Russi"). A feed with too few
+    items to show where it cuts its teasers still cuts them so."""
+    text = " ".join(item.lead.split())
+    if len(item.lead) >= LEAD_CHARS or _ENDED.search(sentence) or not text.endswith(" ".join(sentence.split())):
+        return False
+    found = _WORD.findall(sentence)
+    if not found:
+        return False
+    last = found[-1].lower()
+    own = sum(1 for w in _WORD.findall(f"{item.title} {item.lead}") if w.lower() == last)
+    return words[last] <= own and any(len(w) > len(last) and w.startswith(last) for w in words)
+
+
+def _lead(weighed: list[Weighed], names: dict[str, str], words: Counter[str]) -> list[LeadLine]:
     """One sentence for each of the heaviest stories: the three heaviest always, up to five while a story
     still weighs at least half the heaviest."""
     lines = []
@@ -408,9 +434,10 @@ def _lead(weighed: list[Weighed], names: dict[str, str]) -> list[LeadLine]:
         # no lead of its own: the headline, as the story shows it; else the sentence, marked if its feed cut it,
         # unless the cut came before it said as much as the headline ("As protests in Belarus enter their third
         # month, one of Russi…" under "Top Russian diplomat says 'ready to talk with everyone' …")
-        shown = said if said == w.story.title else item.shown(said)
-        cut_short = shown != said and len(said) < len(w.story.title)
-        said = w.story.shown_title if said == w.story.title or cut_short else shown
+        mid_word = said != w.story.title and _mid_word(said, item, words)  # cut where no feed statistic shows it
+        shown = said if said == w.story.title else cut_short(said) if mid_word else item.shown(said)
+        cut = shown != said and len(said) < len(w.story.title)
+        said = w.story.shown_title if said == w.story.title or cut else shown
         sentence = displayed(clean_text(said))
         lines.append(
             LeadLine(

@@ -257,16 +257,26 @@ def test_a_cased_report_without_a_topic_heads_the_story_and_the_posts_evidence_i
 
 
 def test_a_lead_its_feed_cut_before_it_said_as_much_as_the_headline_gives_way_to_it() -> None:
-    from pipeline.digest.build import _lead
+    from pipeline.digest.build import _lead, _vocabulary
 
     when = datetime(2020, 11, 13, 11, tzinfo=UTC)
     teaser = "As protests in Belarus enter their third month, one of Russi"  # the feed's summaries stop at 60
+    other = WeekItem(
+        2, "Russia and Belarus hold talks", "https://e.org/2", "TASS", "en", when, 2, lead="Russian diplomats met."
+    )
 
-    def said(title: str) -> str:
-        report = WeekItem(1, title, "u1", "RT", "en", when, 1, lead=f"{title}\n{teaser}", text_cut=True)
-        [line] = _lead(weigh(stories([report], {}), {}, set(), set()), {})
-        return line.sentence
+    def said(title: str, text: str = teaser, text_cut: bool = True) -> str:
+        report = WeekItem(1, title, "https://e.org/1", "RT", "en", when, 1, lead=f"{title}\n{text}", text_cut=text_cut)
+        week = [report, other]
+        lines = _lead(weigh(stories(week, {}), {}, set(), set()), {}, _vocabulary(week))
+        return next(line.sentence for line in lines if line.url == "https://e.org/1")
 
     headline = "Top Russian diplomat says he sees no problem meeting the Belarusian opposition figurehead in Moscow"
     assert said(headline) == headline
     assert said("Lavrov on Belarus") == teaser + "…"  # a short headline: the teaser says more, and is marked cut
+    # a feed too thin to show where it cuts: a last word the week never has whole, but longer, says it was cut
+    cut = "Western European states are creating a dangerous situation b"
+    assert said("No security without Russia – Moscow", cut, text_cut=False) == cut + "…"
+    assert said(headline, cut, text_cut=False) == headline
+    whole = "Western European states are creating a dangerous situation for Belarus"  # ends in a word the week has
+    assert said("No security without Russia – Moscow", whole, text_cut=False) == whole
