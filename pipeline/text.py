@@ -59,7 +59,11 @@ _MARKUP = re.compile(r"</?[a-zA-Z][^<>]*>|&[#a-zA-Z0-9]+;")
 # emoji and other pictographs, regional-indicator flags, keycaps and the joiners and selectors that build them (the
 # ranges of a character class)
 PICTOGRAPHS = "\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\u2300-\u23ff\ufe0f\u200d\u20e3"
-_SENTENCE = re.compile(rf"(?<=[.!?…])\s+(?=(?:[{PICTOGRAPHS}]+\s*)?[«\"“„'(\[]?[A-ZА-ЯЁІЎЇЄҐ0-9])|\n+")
+# nor does an initial ("А. Лукашенко", "V. Putin") or a title's abbreviation ("St. Petersburg", "Mr. Lavrov"):
+# one lookbehind each, as a lookbehind has a fixed width
+_ABBREVIATIONS = ("St", "Mr", "Mrs", "Ms", "Dr", "Gen", "Col", "Lt", "Maj", "Prof", "Gov", "Sen", "Adm", "им", "ул")
+_NOT_AN_END = "".join(rf"(?<!\b{a}\.)" for a in _ABBREVIATIONS) + r"(?<!\b[A-ZА-ЯЁІЎЇЄҐ]\.)"
+_SENTENCE = re.compile(rf"(?<=[.!?…]){_NOT_AN_END}\s+(?=(?:[{PICTOGRAPHS}]+\s*)?[«\"“„'(\[]?[A-ZА-ЯЁІЎЇЄҐ0-9])|\n+")
 # a section break ("* * *", as a transcript puts one before the speeches) ends a sentence as a new line does
 _BREAK = re.compile(r"(?<!\S)\*\s\*\s\*(?!\S)")
 

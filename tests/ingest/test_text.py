@@ -94,6 +94,18 @@ def test_a_section_break_ends_a_sentence() -> None:
     assert sentences("Сноска ** и * звёздочка") == ["Сноска ** и * звёздочка"]
 
 
+def test_an_initial_or_an_abbreviated_title_ends_no_sentence() -> None:
+    """2019-W51 led with "Petersburg, Vladimir Putin spoke with Alexander Lukashenko …": "In St." had been a
+    sentence of its own."""
+    text = "In St. Petersburg, Putin spoke with A. Lukashenko. Mr. Lavrov left. Встречу провёл В. Путин. Итоги позже."
+    assert sentences(text) == [
+        "In St. Petersburg, Putin spoke with A. Lukashenko.",
+        "Mr. Lavrov left.",
+        "Встречу провёл В. Путин.",
+        "Итоги позже.",
+    ]
+
+
 @pytest.mark.parametrize(
     "text,kept",
     [
