@@ -54,13 +54,13 @@ _CUT_TAG = re.compile(r"<[a-zA-Z/!]")
 # not allowed in XML 1.0 text: C0 controls but tab, LF, CR; surrogates (a JSON "\ud800"); the two non-characters
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _MARKUP = re.compile(r"</?[a-zA-Z][^<>]*>|&[#a-zA-Z0-9]+;")
-# a sentence ends at . ! ? … before a capital, a digit or an opening quote, also where a channel's pictograph
-# heads the next one ("… ядерного сдерживания. 📍Базовый принцип …"): "куб. м" and "т. е." do not end one
 # emoji and other pictographs, regional-indicator flags, keycaps and the joiners and selectors that build them (the
 # ranges of a character class)
 PICTOGRAPHS = "\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\u2300-\u23ff\ufe0f\u200d\u20e3"
-# nor does an initial ("А. Лукашенко", "V. Putin") or a title's abbreviation ("St. Petersburg", "Mr. Lavrov"):
-# one lookbehind each, as a lookbehind has a fixed width
+# a sentence ends at . ! ? … before a capital, a digit or an opening quote, also where a channel's pictograph
+# heads the next one ("… ядерного сдерживания. 📍Базовый принцип …"): "куб. м" and "т. е." do not end one, nor
+# does an initial ("А. Лукашенко", "V. Putin") or a title's abbreviation ("St. Petersburg", "Mr. Lavrov"): one
+# lookbehind each, as a lookbehind has a fixed width
 _ABBREVIATIONS = ("St", "Mr", "Mrs", "Ms", "Dr", "Gen", "Col", "Lt", "Maj", "Prof", "Gov", "Sen", "Adm", "им", "ул")
 _NOT_AN_END = "".join(rf"(?<!\b{a}\.)" for a in _ABBREVIATIONS) + r"(?<!\b[A-ZА-ЯЁІЎЇЄҐ]\.)"
 _SENTENCE = re.compile(rf"(?<=[.!?…]){_NOT_AN_END}\s+(?=(?:[{PICTOGRAPHS}]+\s*)?[«\"“„'(\[]?[A-ZА-ЯЁІЎЇЄҐ0-9])|\n+")

@@ -401,9 +401,13 @@ _WORD = re.compile(r"[^\W\d_]+")
 _ENDED = re.compile(r"[.!?…»\"”')\]]$")
 
 
+def _words(item: WeekItem) -> list[str]:
+    return [w.lower() for w in _WORD.findall(f"{item.title} {item.lead}")]
+
+
 def _vocabulary(items: list[WeekItem]) -> Counter[str]:
     """How often each word stands whole in the week's titles and texts."""
-    return Counter(w.lower() for i in items for w in _WORD.findall(f"{i.title} {i.lead}"))
+    return Counter(w for i in items for w in _words(i))
 
 
 def _mid_word(sentence: str, item: WeekItem, words: Counter[str]) -> bool:
@@ -417,7 +421,7 @@ def _mid_word(sentence: str, item: WeekItem, words: Counter[str]) -> bool:
     if not found:
         return False
     last = found[-1].lower()
-    own = sum(1 for w in _WORD.findall(f"{item.title} {item.lead}") if w.lower() == last)
+    own = _words(item).count(last)
     return words[last] <= own and any(len(w) > len(last) and w.startswith(last) for w in words)
 
 
@@ -434,10 +438,11 @@ def _lead(weighed: list[Weighed], names: dict[str, str], words: Counter[str]) ->
         # no lead of its own: the headline, as the story shows it; else the sentence, marked if its feed cut it,
         # unless the cut came before it said as much as the headline ("As protests in Belarus enter their third
         # month, one of Russi…" under "Top Russian diplomat says 'ready to talk with everyone' …")
-        mid_word = said != w.story.title and _mid_word(said, item, words)  # cut where no feed statistic shows it
-        shown = said if said == w.story.title else cut_short(said) if mid_word else item.shown(said)
-        cut = shown != said and len(said) < len(w.story.title)
-        said = w.story.shown_title if said == w.story.title or cut else shown
+        if said == w.story.title:
+            said = w.story.shown_title
+        else:  # cut where its feed is known to cut, or, where no feed statistic shows it, inside a word
+            shown = cut_short(said) if _mid_word(said, item, words) else item.shown(said)
+            said = w.story.shown_title if shown != said and len(said) < len(w.story.title) else shown
         sentence = displayed(clean_text(said))
         lines.append(
             LeadLine(

@@ -203,7 +203,8 @@ def weigh(found: list[Story], topic_weights: dict[str, float], moved: set[int], 
         outlets = len(story.sources)
         topics = {t for item in items for t in item.topics}
         leaders = _leaders(items)
-        topic = max([topic_weights.get(t, 1.0) for t in topics] + [LEADERS] * leaders, default=0.25)
+        weights = [topic_weights.get(t, 1.0) for t in topics] + ([LEADERS] if leaders else [])
+        topic = max(weights, default=0.25)
         figure = any(item.id in moved for item in items)
         continuing = story.lead.cluster in last_week
         told = 1.0 if any(_says_more(i) for i in items) else HEADLINE_ONLY
